@@ -1,0 +1,46 @@
+//! `interpose compose`: write the composed component to a file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use interpose::{Composer, load_policy, output};
+
+/// Compose an app with the adapters its policy needs and write one standard component.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A policy file, or the name of a built-in policy.
+    #[arg(long, short)]
+    policy: String,
+    /// The app component.
+    app: PathBuf,
+    /// Where to write the result (default: `APP.composed.wasm` beside the app).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+pub fn main(args: Args) -> anyhow::Result<ExitCode> {
+    let policy = load_policy(&args.policy)?;
+    let app = super::read_input(&args.app)?;
+    let composition = Composer::new(policy).compose(&app)?;
+    let out = args
+        .output
+        .unwrap_or_else(|| output::default_output(&args.app));
+    output::write_atomically(&out, &composition.component, &args.app)?;
+    for (adapter, imports) in &composition.plugged {
+        eprintln!(
+            "plugged the `{adapter}` adapter into {}",
+            imports.join(", ")
+        );
+    }
+    for adapter in &composition.unneeded {
+        eprintln!(
+            "the app does not import what the `{adapter}` adapter wraps: nothing to restrict"
+        );
+    }
+    eprintln!(
+        "wrote {} ({} bytes)",
+        out.display(),
+        composition.component.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,44 @@
+//! One module per subcommand.
+
+mod compose;
+mod inspect;
+mod policy;
+mod run;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+/// Sandbox WebAssembly components by interposition: plug policy-enforcing WASI adapters in front
+/// of an app's imports and get one standard component back.
+#[derive(Parser, Debug)]
+#[command(name = "interpose", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Compose(compose::Args),
+    Run(run::Args),
+    Inspect(inspect::Args),
+    #[command(subcommand)]
+    Policy(policy::Command),
+}
+
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Compose(args) => compose::main(args),
+        Command::Run(args) => run::main(args),
+        Command::Inspect(args) => inspect::main(args),
+        Command::Policy(command) => policy::main(command),
+    }
+}
+
+/// Reads an input component, with the path in the error.
+fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
+}

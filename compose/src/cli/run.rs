@@ -1,0 +1,72 @@
+//! `interpose run`: compose in memory and run on the embedded wasmtime.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use interpose::{Composer, Preopen, RunOptions, Runner, load_policy};
+
+/// Compose an app in memory (if a policy is given) and run it, passing its exit code through.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A policy file, or the name of a built-in policy; without one the app runs unadapted.
+    #[arg(long, short)]
+    policy: Option<String>,
+    /// Grant a host directory as `HOST::GUEST` (or `DIR`, the same path on both sides). The
+    /// policy may narrow what the app can do there.
+    #[arg(long = "dir", value_name = "HOST::GUEST")]
+    dirs: Vec<String>,
+    /// Grant an environment variable `NAME=VALUE`.
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    env: Vec<String>,
+    /// Grant this process's whole environment (the policy may still filter it).
+    #[arg(long)]
+    inherit_env: bool,
+    /// The app component.
+    app: PathBuf,
+    /// Arguments for the app.
+    #[arg(last = true)]
+    args: Vec<String>,
+}
+
+pub fn main(args: Args) -> anyhow::Result<ExitCode> {
+    let app = super::read_input(&args.app)?;
+    let component = match &args.policy {
+        Some(policy) => Composer::new(load_policy(policy)?).compose(&app)?.component,
+        None => {
+            interpose::check_component(&app)?;
+            app
+        }
+    };
+    let mut options = RunOptions {
+        inherit_env: args.inherit_env,
+        ..RunOptions::default()
+    };
+    options.args.push(
+        args.app
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned(),
+    );
+    options.args.extend(args.args);
+    for var in &args.env {
+        let Some((name, value)) = var.split_once('=') else {
+            bail!("--env `{var}` is not NAME=VALUE");
+        };
+        options.env.push((name.to_owned(), value.to_owned()));
+    }
+    for dir in &args.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        options.preopens.push(Preopen {
+            host: host.into(),
+            guest: guest.into(),
+            writable: true,
+        });
+    }
+    let outcome = Runner::new()?.run(&component, &options)?;
+    if let Some(trap) = &outcome.trap {
+        eprintln!("error: the app trapped: {trap}");
+    }
+    Ok(ExitCode::from(u8::try_from(outcome.exit_code).unwrap_or(1)))
+}

@@ -1,0 +1,19 @@
+//! interpose: sandbox WebAssembly components by interposition.
+//!
+//! A [`Composer`] plugs policy-enforcing adapters in front of an app's WASI imports and bakes the
+//! policy in, producing one standard component. [`inspect`] explains a component; [`Runner`] runs
+//! one on an embedded wasmtime. The `interpose` CLI is a thin layer over these.
+
+pub mod adapters;
+mod composer;
+pub mod inspect;
+pub mod output;
+pub mod policy_component;
+pub mod policy_source;
+pub mod runner;
+
+pub use composer::{ComposeError, Composer, Composition, check_component};
+pub use inspect::{Inspection, inspect};
+pub use interpose_policy::{Policy, PolicyError};
+pub use policy_source::{LoadPolicyError, load_policy};
+pub use runner::{Preopen, RunError, RunOptions, RunOutcome, Runner, Stdio};

@@ -1,0 +1,191 @@
+//! Running a (composed) component's `wasi:cli/run` on an embedded wasmtime.
+
+use std::path::PathBuf;
+
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
+
+/// Why a component could not be run. A trap or a non-zero exit of the app is not an error: it is
+/// reported in [`RunOutcome`].
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "the component does not export `wasi:cli/run`, so it is not a command; only commands can \
+         be run (a library or proxy component can still be composed)"
+    )]
+    NotACommand,
+    #[error("cannot preopen `{host}`: {reason}")]
+    Preopen { host: PathBuf, reason: String },
+    #[error("{0}")]
+    Wasmtime(String),
+}
+
+/// A host directory made visible to the app.
+#[derive(Debug, Clone)]
+pub struct Preopen {
+    pub host: PathBuf,
+    pub guest: String,
+    /// Only the host grants writing; the policy may still narrow it.
+    pub writable: bool,
+}
+
+/// Where the app's output goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Stdio {
+    /// This process's own stdout/stderr.
+    #[default]
+    Inherit,
+    /// Kept in [`RunOutcome`].
+    Capture,
+}
+
+/// What the host grants the component. The policy baked into a composed component can only
+/// narrow this, never widen it.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// `argv`, including the program name.
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub inherit_env: bool,
+    pub preopens: Vec<Preopen>,
+    pub stdin: Option<Vec<u8>>,
+    pub stdio: Stdio,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// The exit code: 0 for success, 1 for `run` returning an error, the code passed to
+    /// `wasi:cli/exit`, or 1 for a trap (described in `trap`).
+    pub exit_code: i32,
+    pub trap: Option<String>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+struct Host {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Compiles and runs components; keep one to run many (compiling dominates start-up).
+pub struct Runner {
+    engine: Engine,
+    linker: Linker<Host>,
+}
+
+fn wasmtime_error(e: impl std::fmt::Display) -> RunError {
+    RunError::Wasmtime(format!("{e:#}"))
+}
+
+impl Runner {
+    pub fn new() -> Result<Self, RunError> {
+        let engine = Engine::new(&Config::new()).map_err(wasmtime_error)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(wasmtime_error)?;
+        Ok(Runner { engine, linker })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Compiles a component (for running it several times).
+    pub fn compile(&self, component: &[u8]) -> Result<Component, RunError> {
+        Component::new(&self.engine, component).map_err(wasmtime_error)
+    }
+
+    pub fn run(&self, component: &[u8], options: &RunOptions) -> Result<RunOutcome, RunError> {
+        let component = self.compile(component)?;
+        self.run_compiled(&component, options)
+    }
+
+    pub fn run_compiled(
+        &self,
+        component: &Component,
+        options: &RunOptions,
+    ) -> Result<RunOutcome, RunError> {
+        let exports_run = component
+            .component_type()
+            .exports(&self.engine)
+            .any(|(name, _)| name.starts_with("wasi:cli/run@0.2"));
+        if !exports_run {
+            return Err(RunError::NotACommand);
+        }
+
+        let mut builder = WasiCtx::builder();
+        builder.args(&options.args);
+        if options.inherit_env {
+            builder.inherit_env();
+        }
+        builder.envs(&options.env);
+        for preopen in &options.preopens {
+            let perms = if preopen.writable {
+                FsPerms::ReadWrite
+            } else {
+                FsPerms::ReadOnly
+            };
+            builder
+                .preopened_dir(&preopen.host, &preopen.guest, perms)
+                .map_err(|e| RunError::Preopen {
+                    host: preopen.host.clone(),
+                    reason: format!("{e:#}"),
+                })?;
+        }
+        if let Some(stdin) = &options.stdin {
+            builder.stdin(MemoryInputPipe::new(stdin.clone()));
+        }
+        let captured = (options.stdio == Stdio::Capture).then(|| {
+            (
+                MemoryOutputPipe::new(usize::MAX),
+                MemoryOutputPipe::new(usize::MAX),
+            )
+        });
+        match &captured {
+            Some((out, err)) => {
+                builder.stdout(out.clone()).stderr(err.clone());
+            }
+            None => {
+                builder.inherit_stdout().inherit_stderr();
+            }
+        }
+        let host = Host {
+            ctx: builder.build(),
+            table: ResourceTable::new(),
+        };
+        let mut store = Store::new(&self.engine, host);
+
+        let command =
+            Command::instantiate(&mut store, component, &self.linker).map_err(wasmtime_error)?;
+        let (exit_code, trap) = match command.wasi_cli_run().call_run(&mut store) {
+            Ok(Ok(())) => (0, None),
+            Ok(Err(())) => (1, None),
+            Err(e) => match e.downcast_ref::<I32Exit>() {
+                Some(exit) => (exit.0, None),
+                None => (1, Some(format!("{e:?}"))),
+            },
+        };
+        let (stdout, stderr) = match captured {
+            Some((out, err)) => (out.contents().to_vec(), err.contents().to_vec()),
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(RunOutcome {
+            exit_code,
+            trap,
+            stdout,
+            stderr,
+        })
+    }
+}

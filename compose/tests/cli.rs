@@ -1,0 +1,234 @@
+//! The `interpose` binary: every bad input gets one clear line, a non-zero exit, no panic, and
+//! the input untouched.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use interpose_tests::programs;
+
+fn interpose(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interpose"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running interpose")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts a failure with exit code 2, no panic, and `needle` in the message.
+fn assert_fails(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    assert!(!err.contains("panicked"), "panicked: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+}
+
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Self {
+        Workspace {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        interpose(args, self.path())
+    }
+}
+
+const ENV_POLICY: &str = r#"{"env": {"allow": ["KEEP"]}}"#;
+
+#[test]
+fn compose_writes_beside_the_input_and_leaves_it_untouched() {
+    let ws = Workspace::new();
+    ws.write("app.wasm", programs::ENV_PRINTER);
+    ws.write("policy.json", ENV_POLICY.as_bytes());
+    let out = ws.run(&["compose", "--policy", "policy.json", "app.wasm"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(ws.path().join("app.wasm")).unwrap(),
+        programs::ENV_PRINTER
+    );
+    let composed = std::fs::read(ws.path().join("app.composed.wasm")).unwrap();
+    assert!(interpose::inspect(&composed).unwrap().policy.is_some());
+    assert!(stderr(&out).contains("plugged the `env` adapter"));
+}
+
+#[test]
+fn compose_refuses_to_overwrite_its_input() {
+    let ws = Workspace::new();
+    ws.write("app.wasm", programs::ENV_PRINTER);
+    ws.write("policy.json", ENV_POLICY.as_bytes());
+    let out = ws.run(&[
+        "compose",
+        "-p",
+        "policy.json",
+        "app.wasm",
+        "-o",
+        "./app.wasm",
+    ]);
+    assert_fails(&out, "over the input");
+    assert_eq!(
+        std::fs::read(ws.path().join("app.wasm")).unwrap(),
+        programs::ENV_PRINTER
+    );
+}
+
+#[test]
+fn run_composes_in_memory_and_filters() {
+    let ws = Workspace::new();
+    ws.write("app.wasm", programs::ENV_PRINTER);
+    ws.write("policy.json", ENV_POLICY.as_bytes());
+    let out = ws.run(&[
+        "run",
+        "--policy",
+        "policy.json",
+        "--env",
+        "KEEP=yes",
+        "--env",
+        "DROP=no",
+        "app.wasm",
+        "--",
+        "a1",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("env KEEP=yes"), "{stdout}");
+    assert!(!stdout.contains("DROP"), "{stdout}");
+    assert!(stdout.contains("arg a1"), "{stdout}");
+    // Nothing written.
+    assert!(!ws.path().join("app.composed.wasm").exists());
+}
+
+#[test]
+fn not_a_wasm_file() {
+    let ws = Workspace::new();
+    ws.write("app.wasm", b"#!/bin/sh\necho hi\n");
+    assert_fails(
+        &ws.run(&["compose", "-p", "no-secrets", "app.wasm"]),
+        "not a WebAssembly file",
+    );
+    assert_fails(&ws.run(&["inspect", "app.wasm"]), "not a WebAssembly file");
+    assert_fails(&ws.run(&["run", "app.wasm"]), "not a WebAssembly file");
+    assert!(!ws.path().join("app.composed.wasm").exists());
+}
+
+#[test]
+fn a_core_module_says_how_to_adapt_it() {
+    let ws = Workspace::new();
+    // The smallest core module: magic and version 1.
+    ws.write("core.wasm", b"\0asm\x01\0\0\0");
+    assert_fails(
+        &ws.run(&["compose", "-p", "no-secrets", "core.wasm"]),
+        "wasm-tools component new",
+    );
+}
+
+#[test]
+fn a_truncated_component() {
+    let ws = Workspace::new();
+    ws.write(
+        "app.wasm",
+        &programs::ENV_PRINTER[..programs::ENV_PRINTER.len() / 2],
+    );
+    assert_fails(
+        &ws.run(&["compose", "-p", "no-secrets", "app.wasm"]),
+        "not a valid component",
+    );
+}
+
+#[test]
+fn a_component_without_wasi_cli_run_cannot_run() {
+    let ws = Workspace::new();
+    // The adapter is a component, but not a command.
+    ws.write("lib.wasm", interpose::adapters::ENV.component);
+    assert_fails(
+        &ws.run(&["run", "lib.wasm"]),
+        "does not export `wasi:cli/run`",
+    );
+}
+
+#[test]
+fn missing_and_unreadable_paths() {
+    let ws = Workspace::new();
+    ws.write("policy.json", ENV_POLICY.as_bytes());
+    assert_fails(
+        &ws.run(&["compose", "-p", "policy.json", "missing.wasm"]),
+        "cannot read `missing.wasm`",
+    );
+    assert_fails(
+        &ws.run(&["compose", "-p", "nope.json", "missing.wasm"]),
+        "no policy file `nope.json`",
+    );
+    ws.write("app.wasm", programs::ENV_PRINTER);
+    let out = ws.run(&[
+        "compose",
+        "-p",
+        "policy.json",
+        "app.wasm",
+        "-o",
+        "no/such/dir/out.wasm",
+    ]);
+    assert_fails(&out, "cannot write `no/such/dir/out.wasm`");
+}
+
+#[test]
+fn policy_errors_name_the_key_line_and_column() {
+    let ws = Workspace::new();
+    ws.write("app.wasm", programs::ENV_PRINTER);
+    ws.write(
+        "bad.json",
+        b"{\n  \"env\": {\n    \"allow\": [\"A\", \"[B\"]\n  }\n}\n",
+    );
+    let out = ws.run(&["compose", "-p", "bad.json", "app.wasm"]);
+    assert_fails(&out, "bad.json:3:");
+    assert_fails(&out, "`env.allow[1]`");
+    assert_fails(&out, "invalid glob `[B`");
+    ws.write("typo.json", b"{\"env\": {\"alow\": []}}");
+    assert_fails(
+        &ws.run(&["policy", "check", "typo.json"]),
+        "unknown field `alow`",
+    );
+    assert!(!ws.path().join("app.composed.wasm").exists());
+}
+
+#[test]
+fn policy_schema_is_json_and_check_accepts_builtins() {
+    let ws = Workspace::new();
+    let out = ws.run(&["policy", "schema"]);
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(schema["properties"]["env"].is_object(), "{schema}");
+    for (name, _) in interpose::policy_source::BUILTINS {
+        let out = ws.run(&["policy", "check", name]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn inspect_shows_the_policy_and_what_reaches_the_host() {
+    let ws = Workspace::new();
+    let composed = interpose_tests::compose(programs::ENV_PRINTER, ENV_POLICY);
+    ws.write("c.wasm", &composed);
+    let out = ws.run(&["inspect", "c.wasm"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("policy baked in"), "{text}");
+    assert!(text.contains("allow: KEEP"), "{text}");
+    assert!(text.contains("only through the `env` adapter"), "{text}");
+    assert!(text.contains("reaches the host unchanged"), "{text}");
+}

@@ -1,0 +1,4 @@
+//! The adapter components, built from the `crates/*` adapter sources by this crate's build script
+//! and embedded, so the `interpose` binary is self-contained.
+
+include!(concat!(env!("OUT_DIR"), "/adapters.rs"));

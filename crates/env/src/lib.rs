@@ -1,0 +1,48 @@
+//! `wasi:cli/environment`, filtered by the policy's `env` section.
+//!
+//! Exports the interface and implements it with the host's, imported under the same name. The
+//! rules themselves live in `interpose_policy::compiled::EnvRules`, shared with the composer.
+
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "interpose:adapters/env",
+        generate_all,
+    });
+}
+
+use std::sync::OnceLock;
+
+use bindings::exports::wasi::cli::environment::Guest;
+use bindings::interpose::policy::source;
+use bindings::wasi::cli::environment as host;
+use interpose_policy::compiled::{self, EnvRules};
+
+struct EnvAdapter;
+
+/// The rules, decoded once. A policy that does not decode was not produced by the composer this
+/// adapter was built with; there is no error channel, so that is a trap.
+fn rules() -> &'static EnvRules {
+    static RULES: OnceLock<EnvRules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let policy = compiled::decode(&source::policy())
+            .expect("interpose: the baked-in policy does not decode; recompose with this version");
+        policy.env.unwrap_or_default()
+    })
+}
+
+impl Guest for EnvAdapter {
+    fn get_environment() -> Vec<(String, String)> {
+        rules().environment(host::get_environment())
+    }
+
+    fn get_arguments() -> Vec<String> {
+        rules().arguments(host::get_arguments)
+    }
+
+    fn initial_cwd() -> Option<String> {
+        rules().initial_cwd(host::initial_cwd)
+    }
+}
+
+bindings::export!(EnvAdapter with_types_in bindings);

@@ -1,0 +1,17 @@
+//! The interpose policy model, shared by the composer and the adapters.
+//!
+//! - [`compiled`] and [`glob`] are what adapters execute; they build for `wasm32-unknown-unknown`
+//!   without any native-only dependency.
+//! - With the `native` feature (the composer), [`Policy`] parses and validates the JSON format,
+//!   derives its JSON Schema and compiles it into a [`compiled::CompiledPolicy`].
+#![cfg_attr(not(feature = "native"), no_std)]
+
+extern crate alloc;
+
+pub mod compiled;
+pub mod glob;
+
+#[cfg(feature = "native")]
+mod model;
+#[cfg(feature = "native")]
+pub use model::*;

@@ -1,0 +1,306 @@
+//! The policy file format (JSON), its validation and its compilation.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::compiled::{self, ArgsRule, CompiledPolicy, CwdRule, EnvRules};
+use crate::glob::{self, GlobList, Separator};
+
+/// An interpose policy: one optional section per capability area. A missing section leaves that
+/// area untouched: the app reaches the host's implementation directly.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "interpose policy")]
+pub struct Policy {
+    /// The JSON Schema this file follows (ignored; lets editors validate and complete).
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// `wasi:cli/environment`: variables, arguments, working directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<EnvPolicy>,
+    /// `wasi:filesystem` (not supported yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fs: Option<NotYetSupported>,
+    /// `wasi:clocks` (not supported yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clocks: Option<NotYetSupported>,
+    /// `wasi:random` (not supported yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random: Option<NotYetSupported>,
+    /// `wasi:sockets` (not supported yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sockets: Option<NotYetSupported>,
+    /// `wasi:http` (not supported yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<NotYetSupported>,
+    /// `wasi:cli` stdin/stdout/stderr (not supported yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdio: Option<NotYetSupported>,
+    /// `wasi:cli/exit` (not supported yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<NotYetSupported>,
+}
+
+/// The `env` section.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvPolicy {
+    /// Host variables whose name matches one of these globs are visible (unless denied). Without
+    /// `allow`, no host variable is visible.
+    #[serde(default)]
+    pub allow: Vec<NameGlob>,
+    /// Host variables whose name matches one of these globs are hidden, even if allowed.
+    #[serde(default)]
+    pub deny: Vec<NameGlob>,
+    /// Variables to add, or to override with these values; always visible.
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    /// `"inherit"` (default) passes the host's arguments; a list replaces them.
+    #[serde(default)]
+    pub args: ArgsPolicy,
+    /// `"inherit"` (default), `"hide"` (no initial working directory) or a path to report.
+    #[serde(default)]
+    pub cwd: CwdPolicy,
+}
+
+/// A glob over names (environment variables): `*` and `?` match any character.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct NameGlob(#[schemars(with = "String")] pub String);
+
+impl<'de> Deserialize<'de> for NameGlob {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        validate_glob(&text, Separator::None).map_err(de::Error::custom)?;
+        Ok(NameGlob(text))
+    }
+}
+
+/// Checks `text` with globset (the reference for the syntax) and with our own compiler (what the
+/// adapters run); returns the compiled alternatives.
+fn validate_glob(text: &str, sep: Separator) -> Result<Vec<glob::Pattern>, String> {
+    globset::GlobBuilder::new(text)
+        .literal_separator(sep == Separator::Slash)
+        .backslash_escape(true)
+        .build()
+        .map_err(|e| format!("invalid glob `{text}`: {}", e.kind()))?;
+    glob::compile::compile(text, sep).map_err(|e| format!("unsupported glob `{text}`: {e}"))
+}
+
+fn compile_globs<'a>(globs: impl IntoIterator<Item = &'a str>, sep: Separator) -> GlobList {
+    let mut list = GlobList {
+        separator: Some(sep),
+        ..GlobList::default()
+    };
+    for text in globs {
+        list.sources.push(text.to_owned());
+        // Validated while parsing; a glob that fails here was built by hand and matches nothing.
+        list.patterns
+            .extend(validate_glob(text, sep).unwrap_or_default());
+    }
+    list
+}
+
+/// `args`: `"inherit"` or a list of strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ArgsPolicy {
+    #[default]
+    #[schemars(with = "InheritKeyword")]
+    #[serde(serialize_with = "inherit_keyword")]
+    Inherit,
+    Replace(Vec<String>),
+}
+
+/// `cwd`: `"inherit"`, `"hide"`, or the path to report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CwdPolicy {
+    #[default]
+    #[schemars(with = "InheritKeyword")]
+    #[serde(serialize_with = "inherit_keyword")]
+    Inherit,
+    #[schemars(with = "HideKeyword")]
+    #[serde(serialize_with = "hide_keyword")]
+    Hide,
+    Path(String),
+}
+
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+enum InheritKeyword {
+    #[serde(rename = "inherit")]
+    Inherit,
+}
+
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+enum HideKeyword {
+    #[serde(rename = "hide")]
+    Hide,
+}
+
+fn inherit_keyword<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("inherit")
+}
+
+fn hide_keyword<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("hide")
+}
+
+impl<'de> Deserialize<'de> for ArgsPolicy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ArgsVisitor;
+        impl<'de> Visitor<'de> for ArgsVisitor {
+            type Value = ArgsPolicy;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(r#""inherit" or a list of strings"#)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ArgsPolicy, E> {
+                match v {
+                    "inherit" => Ok(ArgsPolicy::Inherit),
+                    other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
+                }
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ArgsPolicy, A::Error> {
+                let mut args = Vec::new();
+                while let Some(arg) = seq.next_element::<String>()? {
+                    args.push(arg);
+                }
+                Ok(ArgsPolicy::Replace(args))
+            }
+        }
+        d.deserialize_any(ArgsVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for CwdPolicy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(match text.as_str() {
+            "inherit" => CwdPolicy::Inherit,
+            "hide" => CwdPolicy::Hide,
+            path if path.starts_with('/') => CwdPolicy::Path(text),
+            other => {
+                return Err(de::Error::custom(format!(
+                    r#"expected "inherit", "hide" or an absolute path, found `{other}`"#
+                )));
+            }
+        })
+    }
+}
+
+/// A section this version of interpose parses but cannot enforce yet: using it is an error rather
+/// than a silently ignored rule.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[schemars(with = "serde_json::Value")]
+pub struct NotYetSupported;
+
+impl<'de> Deserialize<'de> for NotYetSupported {
+    fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(de::Error::custom(
+            "this section is not supported yet by this version of interpose; remove it, or use a \
+             newer interpose",
+        ))
+    }
+}
+
+/// Why a policy was rejected, with where in the file.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[error("{origin}:{line}:{column}: {}{message}", key_prefix(.key))]
+pub struct PolicyError {
+    /// The file name, or `<builtin NAME>`.
+    pub origin: String,
+    /// The key path, e.g. `env.allow[2]`; empty for syntax errors at the top level.
+    pub key: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+fn key_prefix(key: &str) -> String {
+    if key.is_empty() || key == "." {
+        String::new()
+    } else {
+        format!("`{key}`: ")
+    }
+}
+
+impl Policy {
+    /// Parses and validates a policy. `origin` names the source in error messages.
+    pub fn parse(text: &str, origin: &str) -> Result<Policy, PolicyError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let result: Result<Policy, _> = serde_path_to_error::deserialize(&mut de);
+        let policy = result.map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner();
+            PolicyError {
+                origin: origin.to_owned(),
+                key,
+                line: inner.line(),
+                column: inner.column(),
+                message: strip_position(&inner.to_string()),
+            }
+        })?;
+        de.end().map_err(|inner| PolicyError {
+            origin: origin.to_owned(),
+            key: String::new(),
+            line: inner.line(),
+            column: inner.column(),
+            message: strip_position(&inner.to_string()),
+        })?;
+        Ok(policy)
+    }
+
+    /// The JSON Schema of the policy format.
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(Policy)).expect("a schema is valid JSON")
+    }
+
+    /// What the adapters execute.
+    pub fn compile(&self) -> CompiledPolicy {
+        CompiledPolicy {
+            env: self.env.as_ref().map(EnvPolicy::compile),
+        }
+    }
+
+    /// The policy encoded for baking into a component.
+    pub fn encode(&self) -> Vec<u8> {
+        compiled::encode(&self.compile())
+    }
+}
+
+impl EnvPolicy {
+    fn compile(&self) -> EnvRules {
+        EnvRules {
+            allow: compile_globs(self.allow.iter().map(|g| g.0.as_str()), Separator::None),
+            deny: compile_globs(self.deny.iter().map(|g| g.0.as_str()), Separator::None),
+            set: self
+                .set
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            args: match &self.args {
+                ArgsPolicy::Inherit => ArgsRule::Inherit,
+                ArgsPolicy::Replace(args) => ArgsRule::Replace(args.clone()),
+            },
+            cwd: match &self.cwd {
+                CwdPolicy::Inherit => CwdRule::Inherit,
+                CwdPolicy::Hide => CwdRule::Hide,
+                CwdPolicy::Path(p) => CwdRule::Set(p.clone()),
+            },
+        }
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; we print the position ourselves.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}

@@ -1,0 +1,36 @@
+//! Builds the apps in `tests/programs` for wasm32-wasip2 (each binary is a component) and exposes
+//! them as `interpose_tests::programs::NAME` constants.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+fn main() {
+    let root = interpose_guest_build::workspace_root();
+    let built = interpose_guest_build::build(
+        &["interpose-test-programs"],
+        interpose_guest_build::Kind::Binaries,
+        "wasm32-wasip2",
+        &["tests/programs"],
+    );
+    let mut consts = String::new();
+    let bins = std::fs::read_dir(root.join("tests/programs/src/bin")).unwrap();
+    let mut names: Vec<String> = bins
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let path: PathBuf = built.join(format!("{name}.wasm"));
+        assert!(path.exists(), "{} was not built", path.display());
+        writeln!(
+            consts,
+            "/// The `{name}` test app.\npub const {}: &[u8] = include_bytes!({:?});",
+            name.to_uppercase(),
+            path.display()
+        )
+        .unwrap();
+    }
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    std::fs::write(out.join("programs.rs"), consts).unwrap();
+}

@@ -1,0 +1,146 @@
+//! The `env` section end to end: a real app composed with env policies, run on wasmtime.
+
+use interpose::RunOptions;
+use interpose_tests::{compose, programs, run, stdout_lines};
+
+const HOST_ENV: &[(&str, &str)] = &[
+    ("A", "1"),
+    ("B", "2"),
+    ("GITHUB_TOKEN", "ghp_secret"),
+    ("LC_ALL", "C"),
+    ("LC_TIME", "en_GB"),
+    ("PATH", "/bin"),
+];
+
+fn host_options() -> RunOptions {
+    RunOptions {
+        env: HOST_ENV
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        args: vec!["app".into(), "host-arg".into()],
+        ..RunOptions::default()
+    }
+}
+
+/// The `env NAME=VALUE` lines the app printed.
+fn seen_env(component: &[u8]) -> Vec<String> {
+    stdout_lines(&run(component, host_options()))
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("env ").map(str::to_owned))
+        .collect()
+}
+
+fn seen_env_with(policy: &str) -> Vec<String> {
+    seen_env(&compose(programs::ENV_PRINTER, policy))
+}
+
+#[test]
+fn without_a_policy_the_app_sees_everything() {
+    // The baseline: proves the app really prints what the host grants.
+    assert_eq!(
+        seen_env(programs::ENV_PRINTER),
+        [
+            "A=1",
+            "B=2",
+            "GITHUB_TOKEN=ghp_secret",
+            "LC_ALL=C",
+            "LC_TIME=en_GB",
+            "PATH=/bin"
+        ]
+    );
+}
+
+#[test]
+fn allow_globs_select_variables() {
+    assert_eq!(
+        seen_env_with(r#"{"env": {"allow": ["LC_*", "A"]}}"#),
+        ["A=1", "LC_ALL=C", "LC_TIME=en_GB"]
+    );
+}
+
+#[test]
+fn deny_globs_override_allow() {
+    assert_eq!(
+        seen_env_with(r#"{"env": {"allow": ["*"], "deny": ["*TOKEN*", "LC_T?ME"]}}"#),
+        ["A=1", "B=2", "LC_ALL=C", "PATH=/bin"]
+    );
+}
+
+#[test]
+fn set_adds_and_overrides_even_without_allow() {
+    assert_eq!(
+        seen_env_with(r#"{"env": {"set": {"A": "override", "X": "new"}}}"#),
+        ["A=override", "X=new"]
+    );
+}
+
+#[test]
+fn set_overrides_an_allowed_variable_once() {
+    assert_eq!(
+        seen_env_with(r#"{"env": {"allow": ["A", "B"], "set": {"B": "3"}}}"#),
+        ["A=1", "B=3"]
+    );
+}
+
+#[test]
+fn empty_allow_hides_everything() {
+    assert!(seen_env_with(r#"{"env": {"allow": []}}"#).is_empty());
+    assert!(seen_env_with(r#"{"env": {}}"#).is_empty());
+}
+
+#[test]
+fn alternations_and_classes_work_in_the_adapter() {
+    assert_eq!(
+        seen_env_with(r#"{"env": {"allow": ["{A,PATH}", "[B-C]"]}}"#),
+        ["A=1", "B=2", "PATH=/bin"]
+    );
+}
+
+#[test]
+fn arguments_are_inherited_or_replaced() {
+    let args = |policy: &str| -> Vec<String> {
+        stdout_lines(&run(
+            &compose(programs::ENV_PRINTER, policy),
+            host_options(),
+        ))
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("arg ").map(str::to_owned))
+        .collect()
+    };
+    assert_eq!(args(r#"{"env": {"allow": []}}"#), ["host-arg"]);
+    assert_eq!(args(r#"{"env": {"args": ["prog", "x", "y"]}}"#), ["x", "y"]);
+}
+
+#[test]
+fn the_composed_component_imports_only_what_the_app_needed() {
+    let app = interpose::inspect(programs::ENV_PRINTER).unwrap();
+    let composed = interpose::inspect(&compose(programs::ENV_PRINTER, r#"{"env": {}}"#)).unwrap();
+    let unversioned = |i: &interpose::Inspection| -> Vec<String> {
+        let mut names: Vec<String> = i
+            .imports
+            .iter()
+            .map(|i| i.name.split('@').next().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    // Same interfaces, nothing added (no policy import, no adapter-only import).
+    assert_eq!(unversioned(&composed), unversioned(&app));
+    assert!(composed.policy.as_ref().is_some_and(|p| p.env.is_some()));
+    assert!(app.policy.is_none());
+}
+
+#[test]
+fn the_env_adapter_imports_only_what_it_wraps_and_its_policy() {
+    let adapter = interpose::inspect(interpose::adapters::ENV.component).unwrap();
+    let mut imports: Vec<&str> = adapter.imports.iter().map(|i| i.name.as_str()).collect();
+    imports.sort();
+    assert_eq!(
+        imports,
+        [
+            "interpose:policy/source@0.1.0",
+            "wasi:cli/environment@0.2.0"
+        ]
+    );
+}
