@@ -19,14 +19,23 @@ pub const ENV: Adapter = Adapter {
     interfaces: &["wasi:cli/environment"],
 };
 
+pub const FS: Adapter = Adapter {
+    name: "fs",
+    component: interpose_adapters::FS,
+    interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
+};
+
 /// Every adapter, in the order they are instantiated.
-pub const ALL: &[&Adapter] = &[&ENV];
+pub const ALL: &[&Adapter] = &[&ENV, &FS];
 
 /// The adapters that `policy` needs, whether or not the app imports what they wrap.
 pub fn required_by(policy: &CompiledPolicy) -> Vec<&'static Adapter> {
     let mut adapters = Vec::new();
     if policy.env.is_some() {
         adapters.push(&ENV);
+    }
+    if policy.fs.is_some() {
+        adapters.push(&FS);
     }
     adapters
 }

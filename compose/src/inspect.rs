@@ -124,6 +124,33 @@ pub fn describe(policy: &CompiledPolicy) -> String {
             CwdRule::Set(path) => format!("    cwd:   reported as {path:?}\n"),
         };
     }
+    if let Some(fs) = &policy.fs {
+        out += &describe_fs(fs);
+    }
+    out
+}
+
+fn describe_fs(fs: &interpose_policy::fs::FsRules) -> String {
+    use interpose_policy::fs::{FsMode, PreopenRule};
+    let mut out = String::from("  fs:\n");
+    out += match fs.mode {
+        FsMode::ReadWrite => "    mode:  read-write (as far as the host allows)\n",
+        FsMode::ReadOnly => "    mode:  read-only: every change fails with `read-only`\n",
+        FsMode::Deny => "    mode:  denied: the app sees no preopens\n",
+    };
+    match &fs.allow {
+        None => out += "    allow: everything under the preopens\n",
+        Some(allow) => out += &format!("    allow: {}\n", list(&allow.sources)),
+    }
+    out += &format!("    deny:  {}\n", list(&fs.deny.sources));
+    for (path, rule) in &fs.preopens {
+        let rule = match rule {
+            PreopenRule::Hide => "hidden",
+            PreopenRule::ReadOnly => "read-only",
+            PreopenRule::ReadWrite => "read-write",
+        };
+        out += &format!("    preopen {path}: {rule}\n");
+    }
     out
 }
 

@@ -5,8 +5,10 @@ use std::path::Path;
 use interpose_policy::{Policy, PolicyError};
 
 /// The ready-made policies in `policies/`, embedded so they work from any directory.
-pub const BUILTINS: &[(&str, &str)] =
-    &[("no-secrets", include_str!("../../policies/no-secrets.json"))];
+pub const BUILTINS: &[(&str, &str)] = &[
+    ("no-secrets", include_str!("../../policies/no-secrets.json")),
+    ("readonly", include_str!("../../policies/readonly.json")),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadPolicyError {

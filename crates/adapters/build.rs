@@ -7,7 +7,10 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 /// (name, package, crate name) of every adapter.
-const ADAPTERS: &[(&str, &str, &str)] = &[("env", "interpose-env", "interpose_env")];
+const ADAPTERS: &[(&str, &str, &str)] = &[
+    ("env", "interpose-env", "interpose_env"),
+    ("fs", "interpose-fs", "interpose_fs"),
+];
 
 fn main() {
     let packages: Vec<&str> = ADAPTERS.iter().map(|(_, package, _)| *package).collect();

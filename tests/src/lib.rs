@@ -4,6 +4,8 @@ use std::sync::OnceLock;
 
 use interpose::{Composer, Policy, RunOptions, RunOutcome, Runner, Stdio};
 
+pub mod fs_tree;
+
 /// The test apps, built from `tests/programs` by this crate's build script.
 pub mod programs {
     include!(concat!(env!("OUT_DIR"), "/programs.rs"));

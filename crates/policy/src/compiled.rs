@@ -13,6 +13,8 @@ use crate::glob::GlobList;
 pub struct CompiledPolicy {
     /// `None`: the environment is not attenuated and the app talks to the host directly.
     pub env: Option<EnvRules>,
+    /// `None`: the filesystem is not attenuated.
+    pub fs: Option<crate::fs::FsRules>,
 }
 
 /// Rules for `wasi:cli/environment`.

@@ -55,6 +55,8 @@ pub struct GlobList {
     pub sources: Vec<String>,
     pub patterns: Vec<Pattern>,
     pub separator: Option<Separator>,
+    /// Patterns were lowercased when compiled; inputs are lowercased before matching.
+    pub case_insensitive: bool,
 }
 
 impl GlobList {
@@ -64,7 +66,12 @@ impl GlobList {
 
     pub fn is_match(&self, input: &str) -> bool {
         let sep = self.separator.unwrap_or(Separator::None);
-        self.patterns.iter().any(|p| p.is_match(input, sep))
+        if self.case_insensitive {
+            let lowered = input.to_lowercase();
+            self.patterns.iter().any(|p| p.is_match(&lowered, sep))
+        } else {
+            self.patterns.iter().any(|p| p.is_match(input, sep))
+        }
     }
 }
 

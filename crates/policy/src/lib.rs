@@ -9,6 +9,7 @@
 extern crate alloc;
 
 pub mod compiled;
+pub mod fs;
 pub mod glob;
 
 #[cfg(feature = "native")]

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::compiled::{self, ArgsRule, CompiledPolicy, CwdRule, EnvRules};
 use crate::glob::{self, GlobList, Separator};
 
+mod fs;
+pub use fs::{FsModePolicy, FsPolicy, PathGlob, PreopenPolicy};
+
 /// An interpose policy: one optional section per capability area. A missing section leaves that
 /// area untouched: the app reaches the host's implementation directly.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
@@ -22,9 +25,9 @@ pub struct Policy {
     /// `wasi:cli/environment`: variables, arguments, working directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<EnvPolicy>,
-    /// `wasi:filesystem` (not supported yet).
+    /// `wasi:filesystem`: read-only or denied, path allow/deny globs, per-preopen rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fs: Option<NotYetSupported>,
+    pub fs: Option<FsPolicy>,
     /// `wasi:clocks` (not supported yet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clocks: Option<NotYetSupported>,
@@ -265,6 +268,7 @@ impl Policy {
     pub fn compile(&self) -> CompiledPolicy {
         CompiledPolicy {
             env: self.env.as_ref().map(EnvPolicy::compile),
+            fs: self.fs.as_ref().map(FsPolicy::compile),
         }
     }
 

@@ -1,0 +1,200 @@
+//! Filesystem rules: what the `fs` adapter enforces, and the path logic it relies on.
+//!
+//! Guest paths are absolute and normalised: a preopen named `data`, `/data` or `./data/` is the
+//! directory `/data`; a preopen named `.` or `/` is `/`. Everything below is `/data/sub/file`.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::glob::GlobList;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FsMode {
+    #[default]
+    ReadWrite,
+    ReadOnly,
+    /// No preopens at all: the app cannot obtain a descriptor.
+    Deny,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PreopenRule {
+    Hide,
+    ReadOnly,
+    ReadWrite,
+}
+
+/// How much of a path the app may reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Invisible: it does not exist as far as the app can tell.
+    None,
+    /// A directory on the way to something allowed: it may be opened and stat-ed, and its
+    /// listing shows only what is reachable.
+    Traverse,
+    /// Everything the mode permits.
+    Full,
+}
+
+/// Rules for `wasi:filesystem`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FsRules {
+    pub mode: FsMode,
+    /// `None`: everything under the preopens is allowed.
+    pub allow: Option<GlobList>,
+    /// Directories leading to an `allow` glob, derived by the composer.
+    pub traverse: GlobList,
+    /// Matched case-insensitively, so that a case-insensitive host filesystem cannot be used to
+    /// reach a denied file under another spelling.
+    pub deny: GlobList,
+    /// Per-preopen overrides, keyed by normalised guest path.
+    pub preopens: Vec<(String, PreopenRule)>,
+}
+
+impl FsRules {
+    /// Whether paths must be checked at all. Without globs, the host's own confinement to the
+    /// preopens is all there is to enforce, and the adapter passes paths through untouched.
+    pub fn filters_paths(&self) -> bool {
+        self.allow.is_some() || !self.deny.is_empty()
+    }
+
+    /// What the app may do with the normalised guest path `path`.
+    pub fn access(&self, path: &str) -> Access {
+        if !self.filters_paths() {
+            return Access::Full;
+        }
+        let mut prefixes = prefixes(path);
+        if prefixes.clone().any(|p| self.deny.is_match(p)) {
+            return Access::None;
+        }
+        let allowed = match &self.allow {
+            None => true,
+            Some(allow) => prefixes.any(|p| allow.is_match(p)),
+        };
+        if allowed {
+            Access::Full
+        } else if path == "/" || self.traverse.is_match(path) {
+            Access::Traverse
+        } else {
+            Access::None
+        }
+    }
+
+    /// The rule for the preopen whose normalised guest path is `root`: hidden, read-only or
+    /// writable (as far as the policy is concerned; the host may grant less).
+    pub fn preopen(&self, root: &str) -> PreopenRule {
+        if self.mode == FsMode::Deny || self.access(root) == Access::None {
+            return PreopenRule::Hide;
+        }
+        let explicit = self
+            .preopens
+            .iter()
+            .find(|(path, _)| path == root)
+            .map(|(_, rule)| *rule);
+        match (self.mode, explicit) {
+            (_, Some(PreopenRule::Hide)) => PreopenRule::Hide,
+            (FsMode::ReadOnly, _) | (_, Some(PreopenRule::ReadOnly)) => PreopenRule::ReadOnly,
+            _ => PreopenRule::ReadWrite,
+        }
+    }
+}
+
+/// `/a/b/c` → `/a`, `/a/b`, `/a/b/c`; `/` → `/`.
+fn prefixes(path: &str) -> impl Iterator<Item = &str> + Clone {
+    let ends = path
+        .char_indices()
+        .filter(|&(i, c)| c == '/' && i > 0)
+        .map(|(i, _)| i);
+    ends.chain(core::iter::once(path.len()))
+        .map(move |end| &path[..end])
+}
+
+/// The normalised guest path of a preopen named `name`.
+pub fn preopen_root(name: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in name.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    join("/", parts.iter().copied())
+}
+
+/// `base` (normalised) joined with relative components.
+pub fn join<'a>(base: &str, parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::from(base);
+    for part in parts {
+        if !out.ends_with('/') {
+            out.push('/');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// Why a path given by the app is refused before any lookup. The adapter maps these to the
+/// codes the host itself would return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathError {
+    /// Absolute paths are not relative to the descriptor: `not-permitted`.
+    Absolute,
+    /// `..` climbing above the descriptor: `not-permitted`.
+    Escapes,
+    /// NUL in a path: `invalid`.
+    Nul,
+    /// The empty path: `no-entry`.
+    Empty,
+}
+
+/// Splits a path given to a `*-at` call into the components it names below the descriptor, with
+/// `.` and empty components dropped and `..` applied. Symlinks are resolved separately.
+pub fn lexical_components(path: &str) -> Result<Vec<&str>, PathError> {
+    if path.is_empty() {
+        return Err(PathError::Empty);
+    }
+    if path.contains('\0') {
+        return Err(PathError::Nul);
+    }
+    if path.starts_with('/') {
+        return Err(PathError::Absolute);
+    }
+    let mut stack = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                stack.pop().ok_or(PathError::Escapes)?;
+            }
+            other => stack.push(other),
+        }
+    }
+    Ok(stack)
+}
+
+/// Globs are written as absolute guest paths. Returns the directories leading to what `glob`
+/// matches (as globs), which must be traversable for the allowed paths to be reachable.
+#[cfg(feature = "native")]
+pub fn ancestors_of_glob(glob: &str) -> Vec<String> {
+    if glob.starts_with("**") {
+        return vec!["/**".into()];
+    }
+    let parts: Vec<&str> = glob.split('/').skip(1).collect();
+    let mut out = Vec::new();
+    let mut prefix = String::new();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        if part.contains("**") {
+            // Anything below this point may lead to a match.
+            out.push(format!("{prefix}/**"));
+            break;
+        }
+        prefix.push('/');
+        prefix.push_str(part);
+        out.push(prefix.clone());
+    }
+    out
+}

@@ -1,0 +1,117 @@
+//! The `fs` section.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+
+use crate::fs::{FsMode, FsRules, PreopenRule, ancestors_of_glob, preopen_root};
+use crate::glob::Separator;
+
+/// The `fs` section: `wasi:filesystem`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FsPolicy {
+    /// `"read-write"` (default), `"read-only"` (every change fails with `read-only`) or `"deny"`
+    /// (the app sees no preopens).
+    #[serde(default)]
+    pub mode: FsModePolicy,
+    /// Guest paths (`/preopen/...` globs) the app may reach; a match also allows everything
+    /// below it. Absent: everything under the preopens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow: Option<Vec<PathGlob>>,
+    /// Guest paths that are invisible, with everything below them, even if allowed. Matched
+    /// case-insensitively.
+    #[serde(default)]
+    pub deny: Vec<PathGlob>,
+    /// Per-preopen overrides by guest path: `"hide"`, `"read-only"` or `"read-write"`.
+    #[serde(default)]
+    pub preopens: BTreeMap<String, PreopenPolicy>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FsModePolicy {
+    #[default]
+    ReadWrite,
+    ReadOnly,
+    Deny,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PreopenPolicy {
+    Hide,
+    ReadOnly,
+    ReadWrite,
+}
+
+/// A glob over absolute guest paths: `*`, `?` and classes stop at `/`, `**` spans directories.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct PathGlob(#[schemars(with = "String")] pub String);
+
+impl<'de> Deserialize<'de> for PathGlob {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if !(text.starts_with('/') || text.starts_with("**")) {
+            return Err(de::Error::custom(format!(
+                "path glob `{text}` must be an absolute guest path such as `/data/**` or start \
+                 with `**/`"
+            )));
+        }
+        super::validate_glob(&text, Separator::Slash).map_err(de::Error::custom)?;
+        Ok(PathGlob(text))
+    }
+}
+
+impl FsPolicy {
+    pub(super) fn compile(&self) -> FsRules {
+        let globs = |globs: &[PathGlob], lowercase: bool| {
+            let texts: Vec<String> = globs
+                .iter()
+                .map(|g| {
+                    if lowercase {
+                        g.0.to_lowercase()
+                    } else {
+                        g.0.clone()
+                    }
+                })
+                .collect();
+            let mut list = super::compile_globs(texts.iter().map(String::as_str), Separator::Slash);
+            list.case_insensitive = lowercase;
+            // Show the globs as written.
+            list.sources = globs.iter().map(|g| g.0.clone()).collect();
+            list
+        };
+        let traverse: Vec<String> = self
+            .allow
+            .iter()
+            .flatten()
+            .flat_map(|g| ancestors_of_glob(&g.0))
+            .collect();
+        FsRules {
+            mode: match self.mode {
+                FsModePolicy::ReadWrite => FsMode::ReadWrite,
+                FsModePolicy::ReadOnly => FsMode::ReadOnly,
+                FsModePolicy::Deny => FsMode::Deny,
+            },
+            allow: self.allow.as_ref().map(|allow| globs(allow, false)),
+            traverse: super::compile_globs(traverse.iter().map(String::as_str), Separator::Slash),
+            deny: globs(&self.deny, true),
+            preopens: self
+                .preopens
+                .iter()
+                .map(|(path, rule)| {
+                    let rule = match rule {
+                        PreopenPolicy::Hide => PreopenRule::Hide,
+                        PreopenPolicy::ReadOnly => PreopenRule::ReadOnly,
+                        PreopenPolicy::ReadWrite => PreopenRule::ReadWrite,
+                    };
+                    (preopen_root(path), rule)
+                })
+                .collect(),
+        }
+    }
+}

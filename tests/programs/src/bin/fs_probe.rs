@@ -1,0 +1,186 @@
+//! Drives `wasi:filesystem` directly, one operation per argument, and prints one line per
+//! operation: `OP ARGS: ok DETAILS` or `OP ARGS: err ERROR-CODE`. Tests run it against a host
+//! directory, composed with filesystem policies, and compare the lines.
+//!
+//! Paths are relative to the first preopen. Operations (`:` separates arguments):
+//! `preopens`, `read:P`, `read-at:P` (with `read`, not a stream), `stat:P`, `lstat:P`, `ls:P`,
+//! `root-flags`, `write:P`, `create:P`, `excl:P`, `truncate:P`, `open-write:P`, `append:P`,
+//! `write-stream:P`, `set-size:P`, `set-times:P`, `set-times-at:P`, `mkdir:P`, `rmdir:P`,
+//! `unlink:P`, `rename:OLD:NEW`, `link:OLD:NEW`, `symlink:TARGET:NEW`, `readlink:P`,
+//! `open-follow:P` (open with symlink-follow and read), `open-nofollow:P`, `via:DIR:P` (open
+//! DIR, then read P relative to it), `rename-from:DIR:OLD:NEW` (rename with a descriptor for
+//! DIR as the source), `hash:P` (`metadata-hash-at`), `seek-read:P:OFFSET`, `sync:P`.
+
+use wasip2::filesystem::preopens::get_directories;
+use wasip2::filesystem::types::{
+    Descriptor, DescriptorFlags, DescriptorType, ErrorCode, NewTimestamp, OpenFlags, PathFlags,
+};
+use wasip2::io::streams::StreamError;
+
+type Result<T> = std::result::Result<T, ErrorCode>;
+
+fn main() {
+    let preopens = get_directories();
+    let ops: Vec<String> = std::env::args().skip(1).collect();
+    for op in ops {
+        let outcome = match preopens.first() {
+            _ if op == "preopens" => {
+                let names: Vec<&str> = preopens.iter().map(|(_, n)| n.as_str()).collect();
+                Ok(names.join(","))
+            }
+            Some((root, _)) => run(root, &op),
+            None => Err(ErrorCode::NoEntry),
+        };
+        match outcome {
+            Ok(details) => println!("{op}: ok {details}"),
+            Err(code) => println!("{op}: err {}", code.name()),
+        }
+    }
+}
+
+const FOLLOW: PathFlags = PathFlags::SYMLINK_FOLLOW;
+
+fn open(
+    root: &Descriptor,
+    path: &str,
+    open: OpenFlags,
+    flags: DescriptorFlags,
+) -> Result<Descriptor> {
+    root.open_at(FOLLOW, path, open, flags)
+}
+
+fn open_rw_or_read(root: &Descriptor, path: &str) -> Result<Descriptor> {
+    let rw = DescriptorFlags::READ | DescriptorFlags::WRITE;
+    open(root, path, OpenFlags::empty(), rw)
+        .or_else(|_| open(root, path, OpenFlags::empty(), DescriptorFlags::READ))
+}
+
+fn read_all(file: &Descriptor, offset: u64) -> Result<Vec<u8>> {
+    let stream = file.read_via_stream(offset)?;
+    let mut bytes = Vec::new();
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => bytes.extend(chunk),
+            Err(StreamError::Closed) => return Ok(bytes),
+            Err(StreamError::LastOperationFailed(_)) => return Err(ErrorCode::Io),
+        }
+    }
+}
+
+/// FNV-1a: enough to compare contents in a line of output.
+fn fnv(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{} bytes fnv {hash:016x}", bytes.len())
+}
+
+fn write_bytes(file: &Descriptor) -> Result<String> {
+    file.write(b"changed", 0).map(|n| format!("wrote {n}"))
+}
+
+fn run(root: &Descriptor, op: &str) -> Result<String> {
+    let parts: Vec<&str> = op.split(':').collect();
+    let arg = |i: usize| parts.get(i).copied().unwrap_or("");
+    let read = DescriptorFlags::READ;
+    let rw = DescriptorFlags::READ | DescriptorFlags::WRITE;
+    let none = OpenFlags::empty();
+    match parts[0] {
+        "read" => read_all(&open(root, arg(1), none, read)?, 0).map(|b| fnv(&b)),
+        "read-at" => {
+            let file = open(root, arg(1), none, read)?;
+            let (bytes, _) = file.read(1 << 20, 0)?;
+            Ok(fnv(&bytes))
+        }
+        "seek-read" => {
+            let offset: u64 = arg(2).parse().unwrap_or(0);
+            read_all(&open(root, arg(1), none, read)?, offset).map(|b| fnv(&b))
+        }
+        "stat" => root.stat_at(FOLLOW, arg(1)).map(|s| match s.type_ {
+            // Directory sizes depend on the host filesystem.
+            DescriptorType::RegularFile => format!("{:?} {}", s.type_, s.size),
+            other => format!("{other:?}"),
+        }),
+        "lstat" => root
+            .stat_at(PathFlags::empty(), arg(1))
+            .map(|s| format!("{:?}", s.type_)),
+        "ls" => {
+            let dir = open(root, arg(1), OpenFlags::DIRECTORY, read)?;
+            let entries = dir.read_directory()?;
+            let mut names = Vec::new();
+            while let Some(entry) = entries.read_directory_entry()? {
+                names.push(entry.name);
+            }
+            names.sort();
+            Ok(names.join(","))
+        }
+        "root-flags" => {
+            let flags = root.get_flags()?;
+            Ok(format!(
+                "write={} mutate-directory={}",
+                flags.contains(DescriptorFlags::WRITE),
+                flags.contains(DescriptorFlags::MUTATE_DIRECTORY)
+            ))
+        }
+        "write" => write_bytes(&open(root, arg(1), none, rw)?),
+        "open-write" => open(root, arg(1), none, rw).map(|_| "opened".into()),
+        "create" => open(root, arg(1), OpenFlags::CREATE, rw).map(|_| "created".into()),
+        "excl" => open(root, arg(1), OpenFlags::CREATE | OpenFlags::EXCLUSIVE, rw)
+            .map(|_| "created".into()),
+        "truncate" => open(root, arg(1), OpenFlags::TRUNCATE, rw).map(|_| "truncated".into()),
+        "write-stream" => {
+            // Opened for reading only: the host would refuse the write itself; the adapter must
+            // refuse creating the stream.
+            let file = open(root, arg(1), none, read)?;
+            file.write_via_stream(0).map(|_| "stream".into())
+        }
+        "append" => {
+            let file = open(root, arg(1), none, read)?;
+            file.append_via_stream().map(|_| "stream".into())
+        }
+        // Opened for writing where allowed, else for reading: the adapter must refuse the
+        // change itself, not only the writable open.
+        "set-size" => open_rw_or_read(root, arg(1))?
+            .set_size(0)
+            .map(|_| "resized".into()),
+        "set-times" => open_rw_or_read(root, arg(1))?
+            .set_times(NewTimestamp::Now, NewTimestamp::Now)
+            .map(|_| "touched".into()),
+        "set-times-at" => root
+            .set_times_at(FOLLOW, arg(1), NewTimestamp::Now, NewTimestamp::Now)
+            .map(|_| "touched".into()),
+        "mkdir" => root.create_directory_at(arg(1)).map(|_| "made".into()),
+        "rmdir" => root.remove_directory_at(arg(1)).map(|_| "removed".into()),
+        "unlink" => root.unlink_file_at(arg(1)).map(|_| "removed".into()),
+        "rename" => root
+            .rename_at(arg(1), root, arg(2))
+            .map(|_| "renamed".into()),
+        "link" => root
+            .link_at(PathFlags::empty(), arg(1), root, arg(2))
+            .map(|_| "linked".into()),
+        "symlink" => root.symlink_at(arg(1), arg(2)).map(|_| "linked".into()),
+        "readlink" => root.readlink_at(arg(1)),
+        "open-follow" => read_all(&open(root, arg(1), none, read)?, 0).map(|b| fnv(&b)),
+        "open-nofollow" => {
+            let file = root.open_at(PathFlags::empty(), arg(1), none, read)?;
+            read_all(&file, 0).map(|b| fnv(&b))
+        }
+        "via" => {
+            let dir = open(root, arg(1), OpenFlags::DIRECTORY, read)?;
+            let file = dir.open_at(FOLLOW, arg(2), none, read)?;
+            read_all(&file, 0).map(|b| fnv(&b))
+        }
+        "rename-from" => {
+            let dir = open(root, arg(1), OpenFlags::DIRECTORY, rw)?;
+            dir.rename_at(arg(2), root, arg(3))
+                .map(|_| "renamed".into())
+        }
+        "hash" => root
+            .metadata_hash_at(FOLLOW, arg(1))
+            .map(|_| "hashed".into()),
+        "sync" => open(root, arg(1), none, read)?
+            .sync()
+            .map(|_| "synced".into()),
+        other => panic!("unknown operation {other}"),
+    }
+}
