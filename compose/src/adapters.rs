@@ -1,7 +1,5 @@
 //! The adapters the composer can plug in, and which policy sections need them.
 
-use interpose_policy::compiled::CompiledPolicy;
-
 /// One embedded adapter component.
 #[derive(Debug)]
 pub struct Adapter {
@@ -12,6 +10,14 @@ pub struct Adapter {
     /// The WASI interfaces it exports (and wraps), without version.
     pub interfaces: &'static [&'static str],
 }
+
+impl PartialEq for Adapter {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Adapter {}
 
 pub const ENV: Adapter = Adapter {
     name: "env",
@@ -25,19 +31,37 @@ pub const FS: Adapter = Adapter {
     interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
 };
 
-/// Every adapter, in the order they are instantiated.
-pub const ALL: &[&Adapter] = &[&ENV, &FS];
+pub const CLOCKS: Adapter = Adapter {
+    name: "clocks",
+    component: interpose_adapters::CLOCKS,
+    interfaces: &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
+};
 
-/// The adapters that `policy` needs, whether or not the app imports what they wrap.
-pub fn required_by(policy: &CompiledPolicy) -> Vec<&'static Adapter> {
-    let mut adapters = Vec::new();
-    if policy.env.is_some() {
-        adapters.push(&ENV);
-    }
-    if policy.fs.is_some() {
-        adapters.push(&FS);
-    }
-    adapters
+pub const RANDOM: Adapter = Adapter {
+    name: "random",
+    component: interpose_adapters::RANDOM,
+    interfaces: &[
+        "wasi:random/random",
+        "wasi:random/insecure",
+        "wasi:random/insecure-seed",
+    ],
+};
+
+pub const HTTP: Adapter = Adapter {
+    name: "http",
+    component: interpose_adapters::HTTP,
+    interfaces: &["wasi:http/outgoing-handler"],
+};
+
+/// Every adapter, in the order they are instantiated.
+pub const ALL: &[&Adapter] = &[&ENV, &FS, &CLOCKS, &RANDOM, &HTTP];
+
+/// The denial stub exporting `interface` (unversioned) without importing it, if any.
+pub fn stub(interface: &str) -> Option<&'static [u8]> {
+    interpose_adapters::STUBS
+        .iter()
+        .find(|(name, _)| *name == interface)
+        .map(|(_, bytes)| *bytes)
 }
 
 /// The adapter wrapping `interface` (unversioned), if any.

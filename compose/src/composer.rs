@@ -1,14 +1,15 @@
-//! Composing an app with the adapters its policy needs.
+//! Composing an app with the adapters and stubs its policy needs.
 
 use std::collections::BTreeMap;
 
-use interpose_policy::Policy;
-use interpose_policy::compiled::CompiledPolicy;
-use wac_graph::types::{ItemKind, Package};
+use interpose_policy::compiled::{self, CompiledPolicy, Route};
+use interpose_policy::{DefaultAccess, EnvPolicy, Policy};
+use wac_graph::types::{ItemKind, Package, World};
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
 
 use crate::adapters::{self, Adapter, unversioned};
 use crate::policy_component::{self, SOURCE_INTERFACE};
+use crate::routing::{self, Decision};
 
 /// Why a component could not be composed.
 #[derive(Debug, thiserror::Error)]
@@ -24,16 +25,31 @@ pub enum ComposeError {
     #[error("not a valid component: {0}")]
     Invalid(String),
     #[error(
-        "the app imports `{import}`, which the `{adapter}` adapter cannot implement (the types \
+        "the app imports `{import}`, which the `{provider}` {kind} cannot provide (the types \
          differ); the app may need a newer interpose: {reason}"
     )]
     Incompatible {
         import: String,
-        adapter: &'static str,
+        provider: String,
+        kind: &'static str,
         reason: String,
     },
+    #[error(
+        "the app imports {}, which this strict policy (`\"default\": \"deny\"`) cannot decide; \
+         list {} in `\"allow-imports\"` to let {} through to the host",
+        quoted(.0), if .0.len() == 1 { "it" } else { "them" }, if .0.len() == 1 { "it" } else { "them" }
+    )]
+    UndecidedImports(Vec<String>),
     #[error("internal composition error (please report it): {0}")]
     Internal(String),
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn internal(e: impl std::fmt::Display) -> ComposeError {
@@ -43,194 +59,329 @@ fn internal(e: impl std::fmt::Display) -> ComposeError {
 /// The result of composing an app.
 #[derive(Debug)]
 pub struct Composition {
-    /// The composed component, or the app itself if the policy restricts nothing it imports.
+    /// The composed component, or the app itself if the policy changes nothing it imports.
     pub component: Vec<u8>,
-    /// The adapters plugged in, each with the app imports it now implements.
-    pub plugged: Vec<(&'static str, Vec<String>)>,
-    /// Adapters the policy asks for whose interfaces the app does not import: nothing to do.
-    pub unneeded: Vec<&'static str>,
+    /// Each import of the app and where it now leads.
+    pub routes: Vec<(String, Route)>,
+}
+
+impl Composition {
+    /// The adapters plugged in, each with the app imports it implements.
+    pub fn plugged(&self) -> Vec<(String, Vec<String>)> {
+        let mut by_adapter: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (import, route) in &self.routes {
+            if let Route::Adapter(name) = route {
+                by_adapter
+                    .entry(name.clone())
+                    .or_default()
+                    .push(import.clone());
+            }
+        }
+        by_adapter.into_iter().collect()
+    }
+
+    /// The app imports replaced by denial stubs.
+    pub fn denied(&self) -> Vec<String> {
+        self.routes
+            .iter()
+            .filter(|(_, r)| *r == Route::Denied)
+            .map(|(i, _)| i.clone())
+            .collect()
+    }
 }
 
 /// Composes apps with the adapters a policy needs. Create one per policy and reuse it.
 #[derive(Debug, Clone)]
 pub struct Composer {
     policy: Policy,
-    compiled: CompiledPolicy,
 }
 
 impl Composer {
-    pub fn new(policy: Policy) -> Self {
-        let compiled = policy.compile();
-        Composer { policy, compiled }
+    pub fn new(mut policy: Policy) -> Self {
+        if policy.default == DefaultAccess::Deny && policy.env.is_none() {
+            // Strict and silent about the environment: an empty one, and no host path.
+            policy.env = Some(EnvPolicy {
+                cwd: interpose_policy::CwdPolicy::Hide,
+                ..EnvPolicy::default()
+            });
+        }
+        Composer { policy }
     }
 
     pub fn policy(&self) -> &Policy {
         &self.policy
     }
 
-    /// Plugs the adapters the policy needs in front of the app's matching imports. Imports the
-    /// policy does not restrict stay connected to the host.
+    /// Plugs the adapters and stubs the policy needs in front of the app's imports. Imports the
+    /// policy leaves alone stay connected to the host.
     pub fn compose(&self, app: &[u8]) -> Result<Composition, ComposeError> {
         check_component(app)?;
         let mut graph = CompositionGraph::new();
         let app_package = Package::from_bytes("app", None, app.to_vec(), graph.types_mut())
             .map_err(|e| ComposeError::Invalid(format!("{e:#}")))?;
-        let app_world = &graph.types()[app_package.ty()];
-        let app_imports: BTreeMap<String, ItemKind> = app_world
-            .imports
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
-            .collect();
-        let app_exports: Vec<String> = app_world.exports.keys().cloned().collect();
+        let app_world = graph.types()[app_package.ty()].clone();
 
-        // Which adapter serves which app import.
-        let mut plan: Vec<(&'static Adapter, Vec<String>)> = Vec::new();
-        let mut unneeded = Vec::new();
-        for adapter in adapters::required_by(&self.compiled) {
-            let served: Vec<String> = app_imports
-                .keys()
-                .filter(|name| adapter.interfaces.contains(&unversioned(name)))
-                .cloned()
-                .collect();
-            if served.is_empty() {
-                unneeded.push(adapter.name);
-            } else {
-                plan.push((adapter, served));
-            }
+        let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
+        let mut undecided = Vec::new();
+        let mut routes = Vec::new();
+        for import in app_world.imports.keys() {
+            let decision = routing::decide(&self.policy, unversioned(import));
+            let route = match decision {
+                Decision::Host => Route::Host,
+                Decision::Adapter(adapter) => Route::Adapter(adapter.name.to_owned()),
+                Decision::Deny => Route::Denied,
+                Decision::Unknown if routing::allowed_unknown(&self.policy, import) => {
+                    Route::AllowedUnknown
+                }
+                Decision::Unknown if self.policy.default == DefaultAccess::Deny => {
+                    undecided.push(import.clone());
+                    continue;
+                }
+                Decision::Unknown => Route::Host,
+            };
+            routes.push((import.clone(), route));
+            decisions.insert(import.clone(), decision);
         }
-        if plan.is_empty() {
+        if !undecided.is_empty() {
+            return Err(ComposeError::UndecidedImports(undecided));
+        }
+        if routes
+            .iter()
+            .all(|(_, r)| matches!(r, Route::Host | Route::AllowedUnknown))
+        {
             return Ok(Composition {
                 component: app.to_vec(),
-                plugged: Vec::new(),
-                unneeded,
+                routes,
             });
         }
 
+        let mut compiled = self.policy.compile();
+        compiled.routes = routes.clone();
         let app_id = graph.register_package(app_package).map_err(internal)?;
-        let policy_bytes = policy_component::build(&self.policy.encode()).map_err(internal)?;
-        let policy_package = Package::from_bytes(
-            "interpose:policy-data",
-            None,
-            policy_bytes,
-            graph.types_mut(),
-        )
-        .map_err(internal)?;
-        let policy_id = graph.register_package(policy_package).map_err(internal)?;
-        let policy_instance = graph.instantiate(policy_id);
-        let policy_export = graph
-            .alias_instance_export(policy_instance, SOURCE_INTERFACE)
-            .map_err(internal)?;
-
-        // Host imports shared by the app and the adapters, by name, so that resources (streams,
-        // pollables) flowing between them have one type.
-        let plugged_names: Vec<&str> = plan
-            .iter()
-            .flat_map(|(_, names)| names.iter().map(String::as_str))
-            .collect();
-        let mut host_imports: BTreeMap<String, NodeId> = BTreeMap::new();
-
-        let mut app_arguments: Vec<(String, NodeId)> = Vec::new();
-        for (adapter, served) in &plan {
-            let package = Package::from_bytes(
-                &format!("interpose:{}", adapter.name),
-                None,
-                adapter.component.to_vec(),
-                graph.types_mut(),
-            )
-            .map_err(internal)?;
-            let adapter_world = graph.types()[package.ty()].clone();
-            let id = graph.register_package(package).map_err(internal)?;
-            let instance = graph.instantiate(id);
-            for (import, kind) in &adapter_world.imports {
-                if import == SOURCE_INTERFACE {
-                    graph
-                        .set_instantiation_argument(instance, import, policy_export)
-                        .map_err(internal)?;
-                    continue;
-                }
-                // Use the app's own import of the same interface when it has one and no adapter
-                // replaces it: one host instance for both, under the app's version.
-                let app_twin = app_imports.iter().find(|(name, _)| {
-                    unversioned(name) == unversioned(import)
-                        && !plugged_names.contains(&name.as_str())
-                });
-                let (name, kind) = match app_twin {
-                    Some((name, app_kind)) => (name.clone(), *app_kind),
-                    None => (import.clone(), *kind),
-                };
-                let node = match host_imports.get(&name) {
-                    Some(node) => *node,
-                    None => {
-                        let node = graph.import(name.clone(), kind).map_err(internal)?;
-                        host_imports.insert(name, node);
-                        node
+        let mut wiring = Wiring {
+            graph,
+            app_world: &app_world,
+            decisions: &decisions,
+            compiled: &compiled,
+            host_imports: BTreeMap::new(),
+            providers: BTreeMap::new(),
+            policy_export: None,
+        };
+        let app_instance = wiring.graph.instantiate(app_id);
+        for import in app_world.imports.keys() {
+            let node = wiring.node_for(import, None)?;
+            wiring
+                .graph
+                .set_instantiation_argument(app_instance, import, node)
+                .map_err(|e| {
+                    let (provider, kind) = match decisions[import] {
+                        Decision::Adapter(a) => (a.name.to_owned(), "adapter"),
+                        _ => (unversioned(import).to_owned(), "denial stub"),
+                    };
+                    ComposeError::Incompatible {
+                        import: import.clone(),
+                        provider,
+                        kind,
+                        reason: format!("{e:#}"),
                     }
-                };
-                graph
-                    .set_instantiation_argument(instance, import, node)
-                    .map_err(internal)?;
-            }
-            for app_import in served {
-                let export = adapter_world
-                    .exports
-                    .keys()
-                    .find(|e| unversioned(e) == unversioned(app_import))
-                    .ok_or_else(|| internal(format!("{} exports no {app_import}", adapter.name)))?;
-                let node = graph
-                    .alias_instance_export(instance, export)
-                    .map_err(internal)?;
-                app_arguments.push((app_import.clone(), node));
-            }
-        }
-
-        let app_instance = graph.instantiate(app_id);
-        for (import, node) in &app_arguments {
-            let adapter = adapters::for_interface(unversioned(import)).expect("planned above");
-            graph
-                .set_instantiation_argument(app_instance, import, *node)
-                .map_err(|e| ComposeError::Incompatible {
-                    import: import.clone(),
-                    adapter: adapter.name,
-                    reason: format!("{e:#}"),
                 })?;
         }
-        // The app's other imports: the same host instances the adapters use, or new ones.
-        for (import, kind) in &app_imports {
-            if plugged_names.contains(&import.as_str()) {
-                continue;
-            }
-            let node = match host_imports.get(import) {
-                Some(node) => *node,
-                None => graph.import(import.clone(), *kind).map_err(internal)?,
-            };
-            graph
-                .set_instantiation_argument(app_instance, import, node)
-                .map_err(internal)?;
-        }
-        for export in &app_exports {
-            let node = graph
+        for export in app_world.exports.keys() {
+            let node = wiring
+                .graph
                 .alias_instance_export(app_instance, export)
                 .map_err(internal)?;
-            graph.export(node, export.clone()).map_err(internal)?;
+            wiring
+                .graph
+                .export(node, export.clone())
+                .map_err(internal)?;
         }
-
-        let component = graph
+        let component = wiring
+            .graph
             .encode(EncodeOptions {
                 define_components: true,
                 validate: true,
                 processor: None,
             })
             .map_err(|e| internal(format!("{e:#}")))?;
-        let plugged = plan
-            .iter()
-            .map(|(a, names)| (a.name, names.clone()))
-            .collect();
-        Ok(Composition {
-            component,
-            plugged,
-            unneeded,
-        })
+        Ok(Composition { component, routes })
     }
+}
+
+/// A component instantiated to provide interfaces: an adapter, or the stub for one interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Provider {
+    Adapter(&'static str),
+    Stub(&'static str),
+}
+
+/// Builds the graph: every interface anyone imports is resolved once, to a host import, an
+/// adapter's export or a stub's export, so resources (streams, descriptors) have one type.
+struct Wiring<'a> {
+    graph: CompositionGraph,
+    app_world: &'a World,
+    decisions: &'a BTreeMap<String, Decision>,
+    compiled: &'a CompiledPolicy,
+    /// Host imports by name.
+    host_imports: BTreeMap<String, NodeId>,
+    /// Instantiated providers and their worlds.
+    providers: BTreeMap<Provider, (NodeId, World)>,
+    policy_export: Option<NodeId>,
+}
+
+impl Wiring<'_> {
+    /// The node that satisfies an import of `name` (versioned) by the app, or by `importer` (a
+    /// provider) with `kind` as its type.
+    fn node_for(
+        &mut self,
+        name: &str,
+        importer: Option<(Provider, ItemKind)>,
+    ) -> Result<NodeId, ComposeError> {
+        let base = unversioned(name);
+        // The app's import of the same interface, and what the policy decided for it.
+        let app_import = self
+            .app_world
+            .imports
+            .iter()
+            .find(|(n, _)| unversioned(n) == base);
+        let decision = app_import
+            .map(|(n, _)| self.decisions[n])
+            .unwrap_or(Decision::Host);
+        let provider = match decision {
+            Decision::Adapter(adapter) => Some(Provider::Adapter(adapter.name)),
+            // Never fall back to the host for something denied.
+            Decision::Deny => match adapters::stub(base) {
+                Some(_) => Some(Provider::Stub(base_static(base))),
+                None => return Err(internal(format!("no denial stub for {base}"))),
+            },
+            Decision::Host | Decision::Unknown => None,
+        };
+        // A provider's import of what it provides itself is the host's (the adapter wraps it),
+        // under the adapter's own name and type.
+        let wraps_itself = provider.is_some() && importer.map(|(i, _)| i) == provider;
+        let provider = provider.filter(|_| !wraps_itself);
+        match provider {
+            Some(provider) => {
+                let (instance, world) = self.instantiate(provider)?;
+                let export = world
+                    .exports
+                    .keys()
+                    .find(|e| unversioned(e) == base)
+                    .ok_or_else(|| internal(format!("{provider:?} does not export {base}")))?
+                    .clone();
+                self.graph
+                    .alias_instance_export(instance, &export)
+                    .map_err(internal)
+            }
+            None => {
+                // Share the app's host import (its name and type) when it has one.
+                let (host_name, kind) = match (app_import, importer) {
+                    (_, Some((_, k))) if wraps_itself => (name.to_owned(), k),
+                    (Some((n, k)), _) if decision != Decision::Deny => (n.clone(), *k),
+                    (_, Some((_, k))) => (name.to_owned(), k),
+                    (Some((n, k)), None) => (n.clone(), *k),
+                    (None, None) => return Err(internal(format!("nothing imports {name}"))),
+                };
+                if let Some(node) = self.host_imports.get(&host_name) {
+                    return Ok(*node);
+                }
+                let node = self
+                    .graph
+                    .import(host_name.clone(), kind)
+                    .map_err(internal)?;
+                self.host_imports.insert(host_name, node);
+                Ok(node)
+            }
+        }
+    }
+
+    /// Instantiates `provider` once, wiring its imports.
+    fn instantiate(&mut self, provider: Provider) -> Result<(NodeId, World), ComposeError> {
+        if let Some((node, world)) = self.providers.get(&provider) {
+            return Ok((*node, world.clone()));
+        }
+        let (name, bytes) = match provider {
+            Provider::Adapter(name) => {
+                let adapter: &Adapter = adapters::ALL
+                    .iter()
+                    .find(|a| a.name == name)
+                    .expect("known adapter");
+                (format!("interpose:{name}"), adapter.component)
+            }
+            Provider::Stub(interface) => (
+                format!("interpose:deny-{}", interface.replace([':', '/'], "-")),
+                adapters::stub(interface).expect("known stub"),
+            ),
+        };
+        let package = Package::from_bytes(&name, None, bytes.to_vec(), self.graph.types_mut())
+            .map_err(internal)?;
+        let world = self.graph.types()[package.ty()].clone();
+        let id = self.graph.register_package(package).map_err(internal)?;
+        let instance = self.graph.instantiate(id);
+        for (import, kind) in &world.imports {
+            let node = if import == SOURCE_INTERFACE {
+                self.policy_source()?
+            } else {
+                self.node_for(import, Some((provider, *kind)))?
+            };
+            if let Err(shared) = self
+                .graph
+                .set_instantiation_argument(instance, import, node)
+            {
+                // The app's host import lacks functions this provider calls (an app imports only
+                // what it uses). Give the provider its own host import: fine for what it uses
+                // privately (say, stderr), and resources it hands to the app come from
+                // interfaces it exports, not from this one.
+                let is_host_import = self.host_imports.values().any(|n| *n == node);
+                let own = match self.host_imports.get(import) {
+                    Some(existing) if *existing != node => Some(*existing),
+                    Some(_) => None,
+                    None if is_host_import => {
+                        let own = self.graph.import(import.clone(), *kind).map_err(internal)?;
+                        self.host_imports.insert(import.clone(), own);
+                        Some(own)
+                    }
+                    None => None,
+                };
+                let own = own.ok_or_else(|| {
+                    internal(format!("wiring `{import}` into {provider:?}: {shared:#}"))
+                })?;
+                self.graph
+                    .set_instantiation_argument(instance, import, own)
+                    .map_err(|e| internal(format!("wiring `{import}` into {provider:?}: {e:#}")))?;
+            }
+        }
+        self.providers.insert(provider, (instance, world.clone()));
+        Ok((instance, world))
+    }
+
+    /// The generated component serving the compiled policy, instantiated once for all adapters.
+    fn policy_source(&mut self) -> Result<NodeId, ComposeError> {
+        if let Some(node) = self.policy_export {
+            return Ok(node);
+        }
+        let bytes = policy_component::build(&compiled::encode(self.compiled)).map_err(internal)?;
+        let package =
+            Package::from_bytes("interpose:policy-data", None, bytes, self.graph.types_mut())
+                .map_err(internal)?;
+        let id = self.graph.register_package(package).map_err(internal)?;
+        let instance = self.graph.instantiate(id);
+        let node = self
+            .graph
+            .alias_instance_export(instance, SOURCE_INTERFACE)
+            .map_err(internal)?;
+        self.policy_export = Some(node);
+        Ok(node)
+    }
+}
+
+/// The `'static` spelling of a stubbed interface name.
+fn base_static(interface: &str) -> &'static str {
+    interpose_adapters::STUBS
+        .iter()
+        .map(|(name, _)| *name)
+        .find(|n| *n == interface)
+        .expect("known stub")
 }
 
 /// Rejects what is not a component, with a message saying what it is instead.

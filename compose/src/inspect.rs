@@ -3,10 +3,10 @@
 
 use std::fmt;
 
-use interpose_policy::compiled::{self, CompiledPolicy};
+use interpose_policy::compiled::{self, CompiledPolicy, Route};
 use wac_graph::types::{Package, Types};
 
-use crate::adapters::{self, unversioned};
+use crate::adapters::unversioned;
 use crate::composer::{ComposeError, check_component};
 use crate::policy_component;
 
@@ -14,25 +14,14 @@ use crate::policy_component;
 #[derive(Debug)]
 pub struct Inspection {
     pub size: usize,
-    pub imports: Vec<Import>,
+    /// What the host must provide, by name.
+    pub imports: Vec<String>,
     pub exports: Vec<String>,
     /// The policy baked in by interpose, if this is a composed component.
     pub policy: Option<CompiledPolicy>,
-}
-
-/// One import of the component: something the host must provide.
-#[derive(Debug)]
-pub struct Import {
-    pub name: String,
-    pub status: ImportStatus,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImportStatus {
-    /// The app's calls go to the host unchanged.
-    PassedThrough,
-    /// An adapter sits between the app and this host interface.
-    Attenuated { adapter: &'static str },
+    /// Each interface the app imports and where it leads. For a component interpose did not
+    /// compose, every import goes to the host.
+    pub routes: Vec<(String, Route)>,
 }
 
 /// Inspects a component.
@@ -43,36 +32,32 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, ComposeError> {
         .map_err(|e| ComposeError::Invalid(format!("{e:#}")))?;
     let world = &types[package.ty()];
     let policy = policy_component::find_payload(bytes).and_then(|p| compiled::decode(&p).ok());
-    let attenuated: Vec<&'static str> = match &policy {
-        Some(policy) => adapters::required_by(policy)
+    let imports: Vec<String> = world.imports.keys().cloned().collect();
+    let routes = match &policy {
+        Some(policy) => policy.routes.clone(),
+        None => imports
             .iter()
-            .map(|a| a.name)
+            .map(|name| (name.clone(), Route::Host))
             .collect(),
-        None => Vec::new(),
     };
-    let imports = world
-        .imports
-        .keys()
-        .map(|name| {
-            let status = match adapters::for_interface(unversioned(name)) {
-                Some(adapter) if attenuated.contains(&adapter.name) => ImportStatus::Attenuated {
-                    adapter: adapter.name,
-                },
-                _ => ImportStatus::PassedThrough,
-            };
-            Import {
-                name: name.clone(),
-                status,
-            }
-        })
-        .collect();
     let exports = world.exports.keys().cloned().collect();
     Ok(Inspection {
         size: bytes.len(),
         imports,
         exports,
         policy,
+        routes,
     })
+}
+
+impl Inspection {
+    /// Where the app's import of `interface` (without version) leads, if it imports it.
+    pub fn route(&self, interface: &str) -> Option<&Route> {
+        self.routes
+            .iter()
+            .find(|(name, _)| unversioned(name) == interface)
+            .map(|(_, r)| r)
+    }
 }
 
 impl fmt::Display for Inspection {
@@ -82,15 +67,23 @@ impl fmt::Display for Inspection {
             Some(_) => writeln!(f, "composed by interpose: yes")?,
             None => writeln!(f, "composed by interpose: no (no policy baked in)")?,
         }
-        writeln!(f, "\nimports (what the host must provide):")?;
-        for import in &self.imports {
-            let status = match &import.status {
-                ImportStatus::PassedThrough => "reaches the host unchanged".to_owned(),
-                ImportStatus::Attenuated { adapter } => {
-                    format!("only through the `{adapter}` adapter, as the policy allows")
+        writeln!(f, "\ninterfaces the app uses:")?;
+        for (name, route) in &self.routes {
+            let status = match route {
+                Route::Host => "passed through to the host".to_owned(),
+                Route::Adapter(adapter) => format!("attenuated by the `{adapter}` adapter"),
+                Route::Denied => {
+                    "denied: a stub refuses every call; the host is never reached".to_owned()
+                }
+                Route::AllowedUnknown => {
+                    "unknown to interpose; let through by `allow-imports`".to_owned()
                 }
             };
-            writeln!(f, "  {:<40} {status}", import.name)?;
+            writeln!(f, "  {name:<40} {status}")?;
+        }
+        writeln!(f, "\nimports (what the host must provide):")?;
+        for import in &self.imports {
+            writeln!(f, "  {import}")?;
         }
         writeln!(f, "\nexports:")?;
         for export in &self.exports {
@@ -127,6 +120,37 @@ pub fn describe(policy: &CompiledPolicy) -> String {
     if let Some(fs) = &policy.fs {
         out += &describe_fs(fs);
     }
+    if let Some(clocks) = &policy.clocks {
+        out += &describe_clocks(clocks);
+    }
+    if let Some(random) = &policy.random {
+        out += &describe_random(random);
+    }
+    if let Some(http) = &policy.http {
+        out += &describe_http(http);
+    }
+    out
+}
+
+fn describe_http(http: &interpose_policy::http::HttpRules) -> String {
+    let mut out = String::from(
+        "  http: only requests a rule matches are sent (others fail with HTTP-request-denied)\n",
+    );
+    if http.allow.is_empty() {
+        out += "    (no rules: every request is refused)\n";
+    }
+    let any = || "any".to_owned();
+    for rule in &http.allow {
+        out += &format!(
+            "    - authority {}, methods {}, schemes {}, paths {}\n",
+            rule.authority
+                .as_ref()
+                .map_or_else(any, |g| list(&g.sources)),
+            rule.methods.as_ref().map_or_else(any, |m| m.join(", ")),
+            rule.schemes.as_ref().map_or_else(any, |s| s.join(", ")),
+            rule.paths.as_ref().map_or_else(any, |g| list(&g.sources)),
+        );
+    }
     out
 }
 
@@ -159,5 +183,48 @@ fn list(items: &[String]) -> String {
         "(none)".to_owned()
     } else {
         items.join(", ")
+    }
+}
+
+fn describe_clocks(clocks: &interpose_policy::clocks::ClockRules) -> String {
+    use interpose_policy::ClockDuration;
+    use interpose_policy::clocks::{MonotonicRule, WallRule};
+    let step = |step: u64| ClockDuration(step).to_string();
+    let mut out = String::from("  clocks:\n");
+    out += &match clocks.wall {
+        WallRule::Host => "    wall:      the host's\n".to_owned(),
+        WallRule::Deny => "    wall:      denied: reading it traps\n".to_owned(),
+        WallRule::Virtual { start, step: 0 } => format!("    wall:      frozen at {start}\n"),
+        WallRule::Virtual { start, step: s } => format!(
+            "    wall:      virtual from {start}, +{} per read\n",
+            step(s)
+        ),
+    };
+    out += &match clocks.monotonic {
+        MonotonicRule::Host => "    monotonic: the host's\n".to_owned(),
+        MonotonicRule::Deny => {
+            "    monotonic: denied: reading it or waiting on it traps\n".to_owned()
+        }
+        MonotonicRule::Virtual { start, step: s } => format!(
+            "    monotonic: virtual from {}, {}; waits end at once and move it forward\n",
+            ClockDuration(start),
+            if s == 0 {
+                "reads do not move it".to_owned()
+            } else {
+                format!("+{} per read", step(s))
+            }
+        ),
+    };
+    out
+}
+
+fn describe_random(random: &interpose_policy::random::RandomRules) -> String {
+    use interpose_policy::random::RandomRules;
+    match random {
+        RandomRules::Host => "  random: the host's\n".to_owned(),
+        RandomRules::Deny => "  random: denied: every call traps\n".to_owned(),
+        RandomRules::Seeded(seed) => format!(
+            "  random: seeded with {seed} (ChaCha20): reproducible, NOT cryptographically secure\n"
+        ),
     }
 }

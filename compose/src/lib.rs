@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod output;
 pub mod policy_component;
 pub mod policy_source;
+pub mod routing;
 pub mod runner;
 
 pub use composer::{ComposeError, Composer, Composition, check_component};

@@ -8,6 +8,11 @@ use interpose_policy::{Policy, PolicyError};
 pub const BUILTINS: &[(&str, &str)] = &[
     ("no-secrets", include_str!("../../policies/no-secrets.json")),
     ("readonly", include_str!("../../policies/readonly.json")),
+    (
+        "deterministic",
+        include_str!("../../policies/deterministic.json"),
+    ),
+    ("hermetic", include_str!("../../policies/hermetic.json")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -7,6 +7,7 @@ use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Why a component could not be run. A trap or a non-zero exit of the app is not an error: it is
 /// reported in [`RunOutcome`].
@@ -51,6 +52,12 @@ pub struct RunOptions {
     pub env: Vec<(String, String)>,
     pub inherit_env: bool,
     pub preopens: Vec<Preopen>,
+    /// Grant the host's network (TCP, UDP, name lookup); the policy may still deny it.
+    pub network: bool,
+    /// Grant outgoing HTTP requests (`wasi:http/outgoing-handler` and `wasi:http/types`, sent by
+    /// wasmtime's own client); the policy may still filter or deny them. Without it, an app that
+    /// imports `wasi:http` cannot be instantiated.
+    pub http: bool,
     pub stdin: Option<Vec<u8>>,
     pub stdio: Stdio,
 }
@@ -68,7 +75,18 @@ pub struct RunOutcome {
 
 struct Host {
     ctx: WasiCtx,
+    http: WasiHttpCtx,
     table: ResourceTable,
+}
+
+impl WasiHttpView for Host {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: wasmtime_wasi_http::default_hooks(),
+        }
+    }
 }
 
 impl WasiView for Host {
@@ -84,6 +102,8 @@ impl WasiView for Host {
 pub struct Runner {
     engine: Engine,
     linker: Linker<Host>,
+    /// `linker` plus `wasi:http`, for [`RunOptions::http`].
+    http_linker: Linker<Host>,
 }
 
 fn wasmtime_error(e: impl std::fmt::Display) -> RunError {
@@ -95,7 +115,14 @@ impl Runner {
         let engine = Engine::new(&Config::new()).map_err(wasmtime_error)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(wasmtime_error)?;
-        Ok(Runner { engine, linker })
+        let mut http_linker = linker.clone();
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut http_linker)
+            .map_err(wasmtime_error)?;
+        Ok(Runner {
+            engine,
+            linker,
+            http_linker,
+        })
     }
 
     pub fn engine(&self) -> &Engine {
@@ -126,6 +153,10 @@ impl Runner {
         }
 
         let mut builder = WasiCtx::builder();
+        // The store is driven synchronously: run blocking filesystem calls on this thread
+        // instead of bouncing each one through tokio's blocking pool (several times faster per
+        // call, and no change in behaviour).
+        builder.allow_blocking_current_thread(true);
         builder.args(&options.args);
         if options.inherit_env {
             builder.inherit_env();
@@ -143,6 +174,13 @@ impl Runner {
                     host: preopen.host.clone(),
                     reason: format!("{e:#}"),
                 })?;
+        }
+        if options.network {
+            builder
+                .inherit_network()
+                .allow_tcp(true)
+                .allow_udp(true)
+                .allow_ip_name_lookup(true);
         }
         if let Some(stdin) = &options.stdin {
             builder.stdin(MemoryInputPipe::new(stdin.clone()));
@@ -163,12 +201,24 @@ impl Runner {
         }
         let host = Host {
             ctx: builder.build(),
+            http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
         };
         let mut store = Store::new(&self.engine, host);
 
-        let command =
-            Command::instantiate(&mut store, component, &self.linker).map_err(wasmtime_error)?;
+        let linker = if options.http {
+            &self.http_linker
+        } else {
+            &self.linker
+        };
+        let command = Command::instantiate(&mut store, component, linker).map_err(|e| {
+            let hint = if !options.http && format!("{e:#}").contains("wasi:http/") {
+                " (the component imports wasi:http: grant it with `RunOptions::http`, `--http`)"
+            } else {
+                ""
+            };
+            RunError::Wasmtime(format!("{e:#}{hint}"))
+        })?;
         let (exit_code, trap) = match command.wasi_cli_run().call_run(&mut store) {
             Ok(Ok(())) => (0, None),
             Ok(Err(())) => (1, None),

@@ -229,6 +229,7 @@ fn inspect_shows_the_policy_and_what_reaches_the_host() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("policy baked in"), "{text}");
     assert!(text.contains("allow: KEEP"), "{text}");
-    assert!(text.contains("only through the `env` adapter"), "{text}");
-    assert!(text.contains("reaches the host unchanged"), "{text}");
+    assert!(text.contains("wasi:cli/environment@0.2.12"), "{text}");
+    assert!(text.contains("attenuated by the `env` adapter"), "{text}");
+    assert!(text.contains("passed through to the host"), "{text}");
 }

@@ -6,10 +6,15 @@ use std::env;
 use std::fmt::Write;
 use std::path::PathBuf;
 
+mod stubs;
+
 /// (name, package, crate name) of every adapter.
 const ADAPTERS: &[(&str, &str, &str)] = &[
     ("env", "interpose-env", "interpose_env"),
     ("fs", "interpose-fs", "interpose_fs"),
+    ("clocks", "interpose-clocks", "interpose_clocks"),
+    ("random", "interpose-random", "interpose_random"),
+    ("http", "interpose-http", "interpose_http"),
 ];
 
 fn main() {
@@ -45,5 +50,7 @@ fn main() {
         )
         .unwrap();
     }
+    let wit = interpose_guest_build::workspace_root().join("wit");
+    consts.push_str(&stubs::build(&wit, &out));
     std::fs::write(out.join("adapters.rs"), consts).unwrap();
 }

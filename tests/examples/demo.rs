@@ -27,7 +27,7 @@ fn main() -> anyhow::Result<()> {
     let composition = Composer::new(load_policy(&policy_name)?).compose(programs::ENV_PRINTER)?;
     let out = output::default_output(&app_path);
     output::write_atomically(&out, &composition.component, &app_path)?;
-    for (adapter, imports) in &composition.plugged {
+    for (adapter, imports) in composition.plugged() {
         println!(
             "plugged the `{adapter}` adapter into {}",
             imports.join(", ")

@@ -50,3 +50,89 @@ pub fn stdout_lines(outcome: &RunOutcome) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// jco (`@bytecodealliance/jco`), a second, independent WASI 0.2 host running components on
+/// Node.js: tests that need a composed component to behave the same on another host use it.
+pub mod jco {
+    use std::fs::File;
+    use std::io::Write;
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Output, Stdio};
+    use std::sync::OnceLock;
+
+    /// The jco release the tests install (pinned, so runs are reproducible).
+    pub const VERSION: &str = "1.35.0";
+
+    /// Where jco is installed: `target/jco` in the workspace.
+    pub fn dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("tests/ is in the workspace")
+            .join("target/jco")
+    }
+
+    /// The `jco` script, installed with npm into `target/jco` on first use. `None` if `node` is
+    /// not installed: the caller skips its test, and this says so loudly on stderr.
+    pub fn jco() -> Option<&'static Path> {
+        static JCO: OnceLock<Option<PathBuf>> = OnceLock::new();
+        JCO.get_or_init(install).as_deref()
+    }
+
+    fn install() -> Option<PathBuf> {
+        if Command::new("node").arg("--version").output().is_err() {
+            // Straight to stderr: the test harness would hide `eprintln!` of a passing test.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n\n!!!! SKIPPING the jco tests: `node` is not installed (or not on PATH), so \
+                 composed components were NOT checked on jco. Install Node.js 20 or newer to \
+                 run them. !!!!\n"
+            );
+            return None;
+        }
+        let dir = dir();
+        std::fs::create_dir_all(&dir).expect("creating target/jco");
+        // One installer at a time, across test binaries and processes.
+        let lock = File::create(dir.join(".install.lock")).expect("creating the jco install lock");
+        lock.lock().expect("locking target/jco");
+        let script = dir.join("node_modules/.bin/jco");
+        let manifest = dir.join("node_modules/@bytecodealliance/jco/package.json");
+        let installed = std::fs::read_to_string(&manifest)
+            .is_ok_and(|text| text.contains(&format!("\"version\": \"{VERSION}\"")));
+        if !installed || !script.exists() {
+            eprintln!(
+                "installing @bytecodealliance/jco@{VERSION} into {}",
+                dir.display()
+            );
+            let output = Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir)
+                .arg(format!("@bytecodealliance/jco@{VERSION}"))
+                .stdin(Stdio::null())
+                .output()
+                .expect("running npm (it comes with node)");
+            assert!(
+                output.status.success() && script.exists(),
+                "npm install @bytecodealliance/jco@{VERSION} failed:\n{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        drop(lock);
+        Some(script)
+    }
+
+    /// Runs `component` with `jco run`, with `args` after the program name, stdin empty.
+    pub fn run(jco: &Path, component: &[u8], args: &[&str]) -> Output {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let file = dir.path().join("app.wasm");
+        std::fs::write(&file, component).expect("writing the component");
+        Command::new("node")
+            .arg(jco)
+            .arg("run")
+            .arg(&file)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("running jco")
+    }
+}

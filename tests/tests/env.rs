@@ -120,7 +120,7 @@ fn the_composed_component_imports_only_what_the_app_needed() {
         let mut names: Vec<String> = i
             .imports
             .iter()
-            .map(|i| i.name.split('@').next().unwrap().to_owned())
+            .map(|i| i.split('@').next().unwrap().to_owned())
             .collect();
         names.sort();
         names
@@ -134,7 +134,7 @@ fn the_composed_component_imports_only_what_the_app_needed() {
 #[test]
 fn the_env_adapter_imports_only_what_it_wraps_and_its_policy() {
     let adapter = interpose::inspect(interpose::adapters::ENV.component).unwrap();
-    let mut imports: Vec<&str> = adapter.imports.iter().map(|i| i.name.as_str()).collect();
+    let mut imports: Vec<&str> = adapter.imports.iter().map(String::as_str).collect();
     imports.sort();
     assert_eq!(
         imports,

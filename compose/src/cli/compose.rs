@@ -26,16 +26,15 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         .output
         .unwrap_or_else(|| output::default_output(&args.app));
     output::write_atomically(&out, &composition.component, &args.app)?;
-    for (adapter, imports) in &composition.plugged {
+    for (adapter, imports) in composition.plugged() {
         eprintln!(
             "plugged the `{adapter}` adapter into {}",
             imports.join(", ")
         );
     }
-    for adapter in &composition.unneeded {
-        eprintln!(
-            "the app does not import what the `{adapter}` adapter wraps: nothing to restrict"
-        );
+    let denied = composition.denied();
+    if !denied.is_empty() {
+        eprintln!("denied (no longer imported): {}", denied.join(", "));
     }
     eprintln!(
         "wrote {} ({} bytes)",

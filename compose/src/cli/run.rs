@@ -22,6 +22,12 @@ pub struct Args {
     /// Grant this process's whole environment (the policy may still filter it).
     #[arg(long)]
     inherit_env: bool,
+    /// Grant the host's network: TCP, UDP and name lookup (the policy may still deny it).
+    #[arg(long)]
+    network: bool,
+    /// Grant outgoing HTTP requests (`wasi:http`; the policy may still filter or deny them).
+    #[arg(long)]
+    http: bool,
     /// The app component.
     app: PathBuf,
     /// Arguments for the app.
@@ -40,6 +46,8 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut options = RunOptions {
         inherit_env: args.inherit_env,
+        network: args.network,
+        http: args.http,
         ..RunOptions::default()
     };
     options.args.push(

@@ -15,6 +15,28 @@ pub struct CompiledPolicy {
     pub env: Option<EnvRules>,
     /// `None`: the filesystem is not attenuated.
     pub fs: Option<crate::fs::FsRules>,
+    /// `None`: the clocks are the host's.
+    pub clocks: Option<crate::clocks::ClockRules>,
+    /// `None`: random numbers are the host's.
+    pub random: Option<crate::random::RandomRules>,
+    /// `None`: outgoing HTTP requests are not filtered (passed through or denied as a whole).
+    pub http: Option<crate::http::HttpRules>,
+    /// How the composer connected each of the app's imports. Adapters ignore it; it is baked in
+    /// so that `interpose inspect` can report what the composed component does.
+    pub routes: Vec<(String, Route)>,
+}
+
+/// Where one of the app's imports leads in a composed component.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Route {
+    /// Straight to the host.
+    Host,
+    /// Through the named adapter, which attenuates it.
+    Adapter(String),
+    /// To a stub that refuses everything; the host is never reached.
+    Denied,
+    /// Not an interface interpose knows; the policy let it through to the host.
+    AllowedUnknown,
 }
 
 /// Rules for `wasi:cli/environment`.

@@ -8,9 +8,12 @@
 
 extern crate alloc;
 
+pub mod clocks;
 pub mod compiled;
 pub mod fs;
 pub mod glob;
+pub mod http;
+pub mod random;
 
 #[cfg(feature = "native")]
 mod model;

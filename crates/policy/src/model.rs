@@ -10,8 +10,16 @@ use serde::{Deserialize, Serialize};
 use crate::compiled::{self, ArgsRule, CompiledPolicy, CwdRule, EnvRules};
 use crate::glob::{self, GlobList, Separator};
 
+mod clocks;
 mod fs;
+mod http;
+mod isolation;
+mod random;
+pub use clocks::{ClockDuration, ClockTime, ClocksPolicy, MonotonicClockPolicy, WallClockPolicy};
 pub use fs::{FsModePolicy, FsPolicy, PathGlob, PreopenPolicy};
+pub use http::{AuthorityGlob, HttpMethod, HttpPolicy, HttpRulePolicy, HttpScheme, UrlPathGlob};
+pub use isolation::{DefaultAccess, ExitPolicy, HostOrDeny, StdioPolicy, StreamPolicy};
+pub use random::RandomPolicy;
 
 /// An interpose policy: one optional section per capability area. A missing section leaves that
 /// area untouched: the app reaches the host's implementation directly.
@@ -28,24 +36,36 @@ pub struct Policy {
     /// `wasi:filesystem`: read-only or denied, path allow/deny globs, per-preopen rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fs: Option<FsPolicy>,
-    /// `wasi:clocks` (not supported yet).
+    /// `wasi:clocks`: the host's, frozen, stepping or virtual wall and monotonic clocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clocks: Option<NotYetSupported>,
-    /// `wasi:random` (not supported yet).
+    pub clocks: Option<ClocksPolicy>,
+    /// `wasi:random`: `"host"`, `"deny"` or `{"seed": N}` (reproducible, not secure).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub random: Option<NotYetSupported>,
-    /// `wasi:sockets` (not supported yet).
+    pub random: Option<RandomPolicy>,
+    /// `wasi:sockets`: `"host"` or `"deny"` (allowlists are not supported yet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sockets: Option<NotYetSupported>,
-    /// `wasi:http` (not supported yet).
+    pub sockets: Option<HostOrDeny>,
+    /// `wasi:http` (outgoing requests): `"host"`, `"deny"` or `{"allow": [rules]}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub http: Option<NotYetSupported>,
-    /// `wasi:cli` stdin/stdout/stderr (not supported yet).
+    pub http: Option<HttpPolicy>,
+    /// `wasi:cli` stdin, stdout, stderr and their terminal interfaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stdio: Option<NotYetSupported>,
-    /// `wasi:cli/exit` (not supported yet).
+    pub stdio: Option<StdioPolicy>,
+    /// `wasi:cli/exit`: `"allow"` or `"deny"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exit: Option<NotYetSupported>,
+    pub exit: Option<ExitPolicy>,
+    /// What happens to interfaces this policy does not mention: `"host"` (default) passes them
+    /// through, `"deny"` denies them (strict).
+    #[serde(default)]
+    pub default: DefaultAccess,
+    /// Imports interpose does not know (non-WASI, or newer WASI) that a strict policy lets
+    /// through to the host, by name with or without version (`"my:plugin/api"`).
+    #[serde(
+        default,
+        rename = "allow-imports",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub allow_imports: Vec<String>,
 }
 
 /// The `env` section.
@@ -269,6 +289,10 @@ impl Policy {
         CompiledPolicy {
             env: self.env.as_ref().map(EnvPolicy::compile),
             fs: self.fs.as_ref().map(FsPolicy::compile),
+            clocks: self.clocks.as_ref().map(ClocksPolicy::compile),
+            random: self.random.as_ref().map(RandomPolicy::compile),
+            http: self.http.as_ref().and_then(HttpPolicy::compile),
+            routes: Vec::new(),
         }
     }
 

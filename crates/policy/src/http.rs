@@ -1,0 +1,130 @@
+//! HTTP rules: which outgoing requests (`wasi:http/outgoing-handler`) the `http` adapter lets
+//! through to the host.
+//!
+//! A request is allowed if some rule matches all of the fields that rule gives; a field a rule
+//! leaves out matches anything. The adapter only reads the request (method, scheme, authority,
+//! path) and then hands the very same request to the host, or drops it: headers and bodies never
+//! pass through this code.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::glob::GlobList;
+
+/// Rules for `wasi:http/outgoing-handler`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HttpRules {
+    /// A request is allowed if one of these matches it; none at all denies every request.
+    pub allow: Vec<HttpRule>,
+}
+
+/// One allowlist entry. `None` fields match anything.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HttpRule {
+    /// Over `host[:port]` (without user info), lowercased: host names are case insensitive.
+    pub authority: Option<GlobList>,
+    /// Compared case-sensitively with the method as WASI reports it (`GET`, `POST`, ...).
+    pub methods: Option<Vec<String>>,
+    /// `http` or `https`.
+    pub schemes: Option<Vec<String>>,
+    /// Over the path part of the path-with-query (the query is ignored); `*` stops at `/`.
+    pub paths: Option<GlobList>,
+}
+
+impl HttpRules {
+    /// Whether a request with these parts may be sent. `scheme` is `http`, `https` or another
+    /// scheme as given by the app; `authority` and `path_with_query` are empty when the request
+    /// has none (a rule with `authority` or `paths` then does not match).
+    pub fn allows(
+        &self,
+        method: &str,
+        scheme: &str,
+        authority: &str,
+        path_with_query: &str,
+    ) -> bool {
+        let scheme = scheme.to_ascii_lowercase();
+        let authorities = authority_forms(&scheme, authority);
+        let path = request_path(path_with_query);
+        self.allow
+            .iter()
+            .any(|rule| rule.matches(method, &scheme, &authorities, path))
+    }
+}
+
+impl HttpRule {
+    fn matches(
+        &self,
+        method: &str,
+        scheme: &str,
+        authorities: &[String],
+        path: Option<&str>,
+    ) -> bool {
+        let listed = |list: &Option<Vec<String>>, value: &str| {
+            list.as_ref()
+                .is_none_or(|list| list.iter().any(|item| item == value))
+        };
+        listed(&self.methods, method)
+            && listed(&self.schemes, scheme)
+            && self
+                .authority
+                .as_ref()
+                .is_none_or(|globs| authorities.iter().any(|a| globs.is_match(a)))
+            && self
+                .paths
+                .as_ref()
+                .is_none_or(|globs| path.is_some_and(|p| globs.is_match(p)))
+    }
+}
+
+/// The spellings of `authority` a rule may match: `host[:port]` without any user info, and, for
+/// `http` and `https`, the same destination with the default port made explicit or left out
+/// (`example.com` and `example.com:443` for `https`). Empty if there is no host.
+fn authority_forms(scheme: &str, authority: &str) -> Vec<String> {
+    // `user:pass@host:port`: the host is after the last `@`.
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    if host_port.is_empty() {
+        return Vec::new();
+    }
+    let mut forms = alloc::vec![String::from(host_port)];
+    let default_port = match scheme {
+        "http" => Some("80"),
+        "https" => Some("443"),
+        _ => None,
+    };
+    if let Some(port) = default_port {
+        // An IPv6 literal is bracketed: the port is after the `]`.
+        let after_host = host_port.rsplit(']').next().unwrap_or_default();
+        match after_host.rsplit_once(':') {
+            None => forms.push(format!("{host_port}:{port}")),
+            Some((_, given)) if given == port => {
+                forms.push(String::from(&host_port[..host_port.len() - port.len() - 1]));
+            }
+            Some(_) => {}
+        }
+    }
+    forms
+}
+
+/// The path of a path-with-query, if path globs may be applied to it: it must start with `/`, and
+/// it must not contain what a server could turn into another path than the one checked (`.` and
+/// `..` segments, also percent-encoded, and encoded or back slashes). `None` matches no path glob.
+pub fn request_path(path_with_query: &str) -> Option<&str> {
+    let path = path_with_query.split(['?', '#']).next().unwrap_or_default();
+    if !path.starts_with('/') || path.contains('\\') {
+        return None;
+    }
+    let lower = path.to_ascii_lowercase();
+    if lower.contains("%2f") || lower.contains("%5c") {
+        return None;
+    }
+    let decoded = lower.replace("%2e", ".");
+    if decoded
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return None;
+    }
+    Some(path)
+}

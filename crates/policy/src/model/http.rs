@@ -1,0 +1,294 @@
+//! The `http` section: `wasi:http/outgoing-handler` passed through, denied, or filtered by an
+//! allowlist.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, Unexpected, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::glob::Separator;
+use crate::http::{HttpRule, HttpRules};
+
+/// The `http` section: outgoing requests (`wasi:http/outgoing-handler`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HttpPolicy {
+    /// Requests reach the host unchanged.
+    Host,
+    /// `outgoing-handler` is replaced by a stub: sending a request traps.
+    Deny,
+    /// Only requests that one of these rules matches are sent; the others fail with
+    /// `error-code::HTTP-request-denied`.
+    #[serde(untagged)]
+    Allow { allow: Vec<HttpRulePolicy> },
+}
+
+/// One allowlist entry: a request matches if it matches every field given (a field left out
+/// matches anything).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpRulePolicy {
+    /// A glob over `host[:port]`, matched case-insensitively (`api.example.com`,
+    /// `*.example.com`, `127.0.0.1:8080`). The default port of the scheme may be written or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<AuthorityGlob>,
+    /// Methods as WASI reports them, case-sensitive: `GET`, `POST`, ...
+    #[serde(
+        default,
+        deserialize_with = "non_empty",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub methods: Option<Vec<HttpMethod>>,
+    /// `"http"` and/or `"https"`.
+    #[serde(
+        default,
+        deserialize_with = "non_empty",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub schemes: Option<Vec<HttpScheme>>,
+    /// Globs over the request path (the query is ignored): `*` stops at `/`, `**` spans
+    /// segments (`/v1/users/*`, `/static/**`).
+    #[serde(
+        default,
+        deserialize_with = "non_empty",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub paths: Option<Vec<UrlPathGlob>>,
+    #[serde(rename = "set-headers", default, skip_serializing)]
+    #[schemars(skip)]
+    set_headers: HeadersNotSupported,
+    #[serde(rename = "strip-headers", default, skip_serializing)]
+    #[schemars(skip)]
+    strip_headers: HeadersNotSupported,
+}
+
+impl HttpRulePolicy {
+    pub fn new(
+        authority: Option<&str>,
+        methods: Option<&[&str]>,
+        schemes: Option<&[&str]>,
+        paths: Option<&[&str]>,
+    ) -> Self {
+        let own = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        HttpRulePolicy {
+            authority: authority.map(|a| AuthorityGlob(a.to_owned())),
+            methods: methods.map(|m| own(m).into_iter().map(HttpMethod).collect()),
+            schemes: schemes.map(|s| own(s).into_iter().map(HttpScheme).collect()),
+            paths: paths.map(|p| own(p).into_iter().map(UrlPathGlob).collect()),
+            ..Default::default()
+        }
+    }
+}
+
+/// A glob over `host[:port]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct AuthorityGlob(#[schemars(with = "String")] pub String);
+
+impl<'de> Deserialize<'de> for AuthorityGlob {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.contains("://") {
+            return Err(de::Error::custom(format!(
+                "an authority is `host[:port]`, without scheme (`{text}`); use `schemes` for the \
+                 scheme"
+            )));
+        }
+        if text.contains('/') {
+            return Err(de::Error::custom(format!(
+                "an authority is `host[:port]`, without path (`{text}`); use `paths` for paths"
+            )));
+        }
+        if text.contains('@') {
+            return Err(de::Error::custom(format!(
+                "an authority glob is `host[:port]`, without user info (`{text}`); user info in \
+                 a request is ignored when matching"
+            )));
+        }
+        if text.is_empty() {
+            return Err(de::Error::custom(
+                "an empty authority matches nothing; leave `authority` out to match any",
+            ));
+        }
+        super::validate_glob(&text, Separator::None).map_err(de::Error::custom)?;
+        Ok(AuthorityGlob(text))
+    }
+}
+
+/// An HTTP method, exactly as WASI reports it (`GET`, or an extension method's own spelling).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct HttpMethod(#[schemars(with = "String")] pub String);
+
+/// The methods `wasi:http/types.method` names; WASI reports them in upper case.
+const STANDARD_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
+impl<'de> Deserialize<'de> for HttpMethod {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        // RFC 9110 `token` characters.
+        let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if text.is_empty() || !text.chars().all(tchar) {
+            return Err(de::Error::custom(format!(
+                "`{text}` is not an HTTP method (a token such as `GET`)"
+            )));
+        }
+        let upper = text.to_ascii_uppercase();
+        if upper != text && STANDARD_METHODS.contains(&upper.as_str()) {
+            return Err(de::Error::custom(format!(
+                "methods are compared case-sensitively, as WASI reports them: write `{upper}`, \
+                 not `{text}`"
+            )));
+        }
+        Ok(HttpMethod(text))
+    }
+}
+
+/// `"http"` or `"https"`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct HttpScheme(#[schemars(with = "SchemeKeyword")] pub String);
+
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+enum SchemeKeyword {
+    #[serde(rename = "http")]
+    Http,
+    #[serde(rename = "https")]
+    Https,
+}
+
+impl<'de> Deserialize<'de> for HttpScheme {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.as_str() {
+            "http" | "https" => Ok(HttpScheme(text)),
+            other => Err(de::Error::custom(format!(
+                r#"expected "http" or "https", found `{other}`"#
+            ))),
+        }
+    }
+}
+
+/// A glob over request paths: `*`, `?` and classes stop at `/`, `**` spans segments.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct UrlPathGlob(#[schemars(with = "String")] pub String);
+
+impl<'de> Deserialize<'de> for UrlPathGlob {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if !(text.starts_with('/') || text.starts_with("**")) {
+            return Err(de::Error::custom(format!(
+                "path glob `{text}` must start with `/` (such as `/api/**`) or `**/`"
+            )));
+        }
+        super::validate_glob(&text, Separator::Slash).map_err(de::Error::custom)?;
+        Ok(UrlPathGlob(text))
+    }
+}
+
+/// `set-headers` / `strip-headers`: rejected with the reason whenever the key is present (even
+/// with `null`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct HeadersNotSupported;
+
+impl<'de> Deserialize<'de> for HeadersNotSupported {
+    fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(de::Error::custom(HEADERS_NOT_SUPPORTED))
+    }
+}
+
+const HEADERS_NOT_SUPPORTED: &str = "not supported yet: in WASI 0.2 the headers of an outgoing \
+    request are immutable once the request is created, and its body can be taken only once, so \
+    changing headers needs an adapter that re-creates every request and copies every body \
+    through itself (virtualising `wasi:http/types`); interpose passes requests and their bodies \
+    to the host untouched";
+
+/// `Some(list)` for a non-empty list; an empty one is an error rather than a rule that never
+/// matches.
+fn non_empty<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let list = Vec::<T>::deserialize(d)?;
+    if list.is_empty() {
+        return Err(de::Error::custom(
+            "an empty list matches nothing; leave the key out to match anything",
+        ));
+    }
+    Ok(Some(list))
+}
+
+impl HttpPolicy {
+    /// The compiled allowlist; `None` for `"host"` and `"deny"` (no adapter is plugged).
+    pub(super) fn compile(&self) -> Option<HttpRules> {
+        let HttpPolicy::Allow { allow } = self else {
+            return None;
+        };
+        let allow = allow
+            .iter()
+            .map(|rule| HttpRule {
+                authority: rule.authority.as_ref().map(|glob| {
+                    let lowered = glob.0.to_lowercase();
+                    let mut list = super::compile_globs([lowered.as_str()], Separator::None);
+                    list.case_insensitive = true;
+                    list.sources = vec![glob.0.clone()];
+                    list
+                }),
+                methods: rule
+                    .methods
+                    .as_ref()
+                    .map(|m| m.iter().map(|m| m.0.clone()).collect()),
+                schemes: rule
+                    .schemes
+                    .as_ref()
+                    .map(|s| s.iter().map(|s| s.0.clone()).collect()),
+                paths: rule.paths.as_ref().map(|paths| {
+                    super::compile_globs(paths.iter().map(|p| p.0.as_str()), Separator::Slash)
+                }),
+            })
+            .collect();
+        Some(HttpRules { allow })
+    }
+}
+
+impl<'de> Deserialize<'de> for HttpPolicy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct HttpVisitor;
+        impl<'de> Visitor<'de> for HttpVisitor {
+            type Value = HttpPolicy;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(r#""host", "deny" or {"allow": [rules]}"#)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<HttpPolicy, E> {
+                match v {
+                    "host" => Ok(HttpPolicy::Host),
+                    "deny" => Ok(HttpPolicy::Deny),
+                    other => Err(E::invalid_value(Unexpected::Str(other), &self)),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<HttpPolicy, A::Error> {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Allow {
+                    allow: Vec<HttpRulePolicy>,
+                    #[serde(rename = "set-headers", default)]
+                    #[allow(dead_code)]
+                    set_headers: HeadersNotSupported,
+                    #[serde(rename = "strip-headers", default)]
+                    #[allow(dead_code)]
+                    strip_headers: HeadersNotSupported,
+                }
+                let Allow { allow, .. } =
+                    Allow::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(HttpPolicy::Allow { allow })
+            }
+        }
+        d.deserialize_any(HttpVisitor)
+    }
+}

@@ -1,0 +1,76 @@
+//! Sends one request with an empty body for each `METHOD:URL` argument through
+//! `wasi:http/outgoing-handler` and prints what happened: `METHOD URL: ok STATUS` or
+//! `METHOD URL: err ERROR-CODE` (the error code's `Debug` form, e.g. `ErrorCode::HttpRequestDenied`).
+
+use wasip2::http::outgoing_handler;
+use wasip2::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+
+fn main() {
+    for arg in std::env::args().skip(1) {
+        let Some((method, url)) = arg.split_once(':') else {
+            println!("{arg}: bad argument, expected METHOD:URL");
+            continue;
+        };
+        match send(method, url) {
+            Ok(status) => println!("{method} {url}: ok {status}"),
+            Err(code) => println!("{method} {url}: err {code:?}"),
+        }
+    }
+}
+
+fn send(method: &str, url: &str) -> Result<u16, ErrorCode> {
+    let invalid = || ErrorCode::InternalError(Some(format!("cannot build a request for {url}")));
+    let (scheme, rest) = url.split_once("://").ok_or_else(invalid)?;
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(at) => (&rest[..at], &rest[at..]),
+        None => (rest, "/"),
+    };
+    let request = OutgoingRequest::new(Fields::new());
+    request
+        .set_method(&parse_method(method))
+        .map_err(|()| invalid())?;
+    let scheme = match scheme {
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        other => Scheme::Other(other.to_owned()),
+    };
+    request.set_scheme(Some(&scheme)).map_err(|()| invalid())?;
+    request
+        .set_authority(Some(authority))
+        .map_err(|()| invalid())?;
+    request
+        .set_path_with_query(Some(path))
+        .map_err(|()| invalid())?;
+    let body = request.body().map_err(|()| invalid())?;
+
+    let response = outgoing_handler::handle(request, None)?;
+    OutgoingBody::finish(body, None)?;
+    response.subscribe().block();
+    let response = match response.get() {
+        Some(Ok(result)) => result?,
+        _ => return Err(ErrorCode::InternalError(Some("no response".into()))),
+    };
+    let status = response.status();
+    // Read the whole body so that the exchange completes.
+    if let Ok(body) = response.consume() {
+        if let Ok(stream) = body.stream() {
+            while stream.blocking_read(4096).is_ok() {}
+        }
+    }
+    Ok(status)
+}
+
+fn parse_method(method: &str) -> Method {
+    match method {
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        "CONNECT" => Method::Connect,
+        "OPTIONS" => Method::Options,
+        "TRACE" => Method::Trace,
+        "PATCH" => Method::Patch,
+        other => Method::Other(other.to_owned()),
+    }
+}
