@@ -123,16 +123,33 @@ pub mod jco {
 
     /// Runs `component` with `jco run`, with `args` after the program name, stdin empty.
     pub fn run(jco: &Path, component: &[u8], args: &[&str]) -> Output {
+        run_with_env(jco, component, args, &[])
+    }
+
+    /// Like [`run`], with only `env` (and Node's own necessities) in the environment the host
+    /// grants.
+    pub fn run_with_env(
+        jco: &Path,
+        component: &[u8],
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Output {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let file = dir.path().join("app.wasm");
         std::fs::write(&file, component).expect("writing the component");
-        Command::new("node")
+        let mut command = Command::new("node");
+        command
             .arg(jco)
             .arg("run")
             .arg(&file)
             .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("running jco")
+            .stdin(Stdio::null());
+        if !env.is_empty() {
+            command.env_clear().envs(env.iter().copied());
+            if let Some(path) = std::env::var_os("PATH") {
+                command.env("PATH", path);
+            }
+        }
+        command.output().expect("running jco")
     }
 }

@@ -144,3 +144,28 @@ fn the_env_adapter_imports_only_what_it_wraps_and_its_policy() {
         ]
     );
 }
+
+#[test]
+fn the_composed_component_filters_the_same_way_on_jco() {
+    let Some(jco) = interpose_tests::jco::jco() else {
+        return;
+    };
+    let composed = compose(
+        programs::ENV_PRINTER,
+        r#"{"env": {"allow": ["KEEP_*"], "set": {"X": "1"}}}"#,
+    );
+    let env = [("KEEP_A", "a"), ("DROP_B", "b"), ("GITHUB_TOKEN", "t")];
+    let output = interpose_tests::jco::run_with_env(jco, &composed, &["arg1"], &env);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let vars: Vec<&str> = stdout.lines().filter(|l| l.starts_with("env ")).collect();
+    assert_eq!(vars, ["env KEEP_A=a", "env X=1"], "{stdout}");
+    assert!(stdout.contains("arg arg1"), "{stdout}");
+    // The same app without interpose sees everything on jco too.
+    let direct = interpose_tests::jco::run_with_env(jco, programs::ENV_PRINTER, &[], &env);
+    assert!(String::from_utf8_lossy(&direct.stdout).contains("env GITHUB_TOKEN=t"));
+}

@@ -90,7 +90,8 @@ fn path_error(e: PathError) -> ErrorCode {
 }
 
 impl Descriptor {
-    fn new(host: host::Descriptor, path: String, writable: bool) -> ours::Descriptor {
+    /// Wraps a host descriptor into the resource handed to the app.
+    fn handle(host: host::Descriptor, path: String, writable: bool) -> ours::Descriptor {
         ours::Descriptor::new(Descriptor {
             host,
             path,
@@ -376,7 +377,7 @@ impl ours::GuestDescriptor for Descriptor {
             // Paths are not checked, so the exact name is only informative.
             self.path.clone()
         };
-        Ok(Descriptor::new(opened, path, self.writable))
+        Ok(Descriptor::handle(opened, path, self.writable))
     }
 
     fn readlink_at(&self, path: String) -> Result<String, ErrorCode> {
@@ -500,7 +501,7 @@ impl PreopensGuest for Fs {
                     PreopenRule::ReadOnly => false,
                     PreopenRule::ReadWrite => true,
                 };
-                Some((Descriptor::new(descriptor, root, writable), name))
+                Some((Descriptor::handle(descriptor, root, writable), name))
             })
             .collect()
     }

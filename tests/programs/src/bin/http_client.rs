@@ -52,10 +52,8 @@ fn send(method: &str, url: &str) -> Result<u16, ErrorCode> {
     };
     let status = response.status();
     // Read the whole body so that the exchange completes.
-    if let Ok(body) = response.consume() {
-        if let Ok(stream) = body.stream() {
-            while stream.blocking_read(4096).is_ok() {}
-        }
+    if let Ok(stream) = response.consume().and_then(|body| body.stream()) {
+        while stream.blocking_read(4096).is_ok() {}
     }
     Ok(status)
 }
