@@ -43,6 +43,18 @@ pub fn run(component: &[u8], mut options: RunOptions) -> RunOutcome {
     outcome
 }
 
+/// A component's imports without versions, sorted (what the host must provide).
+pub fn unversioned_imports(component: &[u8]) -> Vec<String> {
+    let inspection = interpose::inspect(component).unwrap_or_else(|e| panic!("{e}"));
+    let mut names: Vec<String> = inspection
+        .imports
+        .iter()
+        .map(|i| i.split('@').next().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// The app's stdout as lines.
 pub fn stdout_lines(outcome: &RunOutcome) -> Vec<String> {
     String::from_utf8_lossy(&outcome.stdout)

@@ -114,19 +114,14 @@ fn arguments_are_inherited_or_replaced() {
 
 #[test]
 fn the_composed_component_imports_only_what_the_app_needed() {
+    let composed_bytes = compose(programs::ENV_PRINTER, r#"{"env": {}}"#);
     let app = interpose::inspect(programs::ENV_PRINTER).unwrap();
-    let composed = interpose::inspect(&compose(programs::ENV_PRINTER, r#"{"env": {}}"#)).unwrap();
-    let unversioned = |i: &interpose::Inspection| -> Vec<String> {
-        let mut names: Vec<String> = i
-            .imports
-            .iter()
-            .map(|i| i.split('@').next().unwrap().to_owned())
-            .collect();
-        names.sort();
-        names
-    };
+    let composed = interpose::inspect(&composed_bytes).unwrap();
     // Same interfaces, nothing added (no policy import, no adapter-only import).
-    assert_eq!(unversioned(&composed), unversioned(&app));
+    assert_eq!(
+        interpose_tests::unversioned_imports(&composed_bytes),
+        interpose_tests::unversioned_imports(programs::ENV_PRINTER)
+    );
     assert!(composed.policy.as_ref().is_some_and(|p| p.env.is_some()));
     assert!(app.policy.is_none());
 }

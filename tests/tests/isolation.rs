@@ -5,18 +5,7 @@ use std::net::TcpListener;
 
 use interpose::{ComposeError, Composer, Policy, RunOptions, Stdio};
 use interpose_policy::compiled::Route;
-use interpose_tests::{compose, programs, run, runner, stdout_lines};
-
-fn unversioned_imports(component: &[u8]) -> Vec<String> {
-    let mut names: Vec<String> = interpose::inspect(component)
-        .unwrap()
-        .imports
-        .iter()
-        .map(|i| i.split('@').next().unwrap().to_owned())
-        .collect();
-    names.sort();
-    names
-}
+use interpose_tests::{compose, programs, run, runner, stdout_lines, unversioned_imports};
 
 /// Runs without asserting success: traps are the point here.
 fn run_raw(component: &[u8], options: RunOptions) -> interpose::RunOutcome {

@@ -190,6 +190,20 @@ impl Descriptor {
         Ok(resolved)
     }
 
+    /// Whether a symlink at `link` with this `target` leads somewhere the app may reach
+    /// (relative targets only, resolved from the link's directory, as the host would).
+    fn link_target_reachable(&self, link: &Resolved, target: &str) -> bool {
+        if target.starts_with('/') {
+            return false;
+        }
+        let joined = match link.relative.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/{target}"),
+            None => target.to_owned(),
+        };
+        self.resolve(PathFlags::SYMLINK_FOLLOW, &joined, Access::Traverse)
+            .is_ok()
+    }
+
     /// The descriptor another argument names (for `link-at`, `rename-at`).
     fn other<'a>(other: &'a DescriptorBorrow<'_>) -> &'a Descriptor {
         other.get::<Descriptor>()
@@ -383,18 +397,9 @@ impl ours::GuestDescriptor for Descriptor {
     fn readlink_at(&self, path: String) -> Result<String, ErrorCode> {
         let at = self.resolve(PathFlags::empty(), &path, Access::Full)?;
         let target: String = self.host.readlink_at(&at.relative).ours()?;
-        if rules().filters_paths() {
-            // Do not reveal where a link points if that place is hidden.
-            let link_dir = at.relative.rsplit_once('/').map_or("", |(dir, _)| dir);
-            let joined = if link_dir.is_empty() {
-                target.clone()
-            } else {
-                format!("{link_dir}/{target}")
-            };
-            let below = self.resolve(PathFlags::SYMLINK_FOLLOW, &joined, Access::Traverse);
-            if below.is_err() {
-                return Err(ErrorCode::NoEntry);
-            }
+        // Do not reveal where a link points if that place is hidden.
+        if rules().filters_paths() && !self.link_target_reachable(&at, &target) {
+            return Err(ErrorCode::NoEntry);
         }
         Ok(target)
     }
@@ -424,19 +429,9 @@ impl ours::GuestDescriptor for Descriptor {
     fn symlink_at(&self, old_path: String, new_path: String) -> Result<(), ErrorCode> {
         self.check_writable()?;
         let at = self.resolve(PathFlags::empty(), &new_path, Access::Full)?;
-        if rules().filters_paths() {
-            // A link may only point somewhere the app could reach anyway.
-            let link_dir = at.relative.rsplit_once('/').map_or("", |(dir, _)| dir);
-            let joined = if link_dir.is_empty() {
-                old_path.clone()
-            } else {
-                format!("{link_dir}/{old_path}")
-            };
-            if old_path.starts_with('/') {
-                return Err(ErrorCode::NotPermitted);
-            }
-            self.resolve(PathFlags::SYMLINK_FOLLOW, &joined, Access::Traverse)
-                .map_err(|_| ErrorCode::NotPermitted)?;
+        // A link may only point somewhere the app could reach anyway.
+        if rules().filters_paths() && !self.link_target_reachable(&at, &old_path) {
+            return Err(ErrorCode::NotPermitted);
         }
         self.host.symlink_at(&old_path, &at.relative).ours()
     }
