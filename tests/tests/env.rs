@@ -164,3 +164,37 @@ fn the_composed_component_filters_the_same_way_on_jco() {
     let direct = interpose_tests::jco::run_with_env(jco, programs::ENV_PRINTER, &[], &env);
     assert!(String::from_utf8_lossy(&direct.stdout).contains("env GITHUB_TOKEN=t"));
 }
+
+/// An app importing `wasi:cli/environment` at any 0.2.x patch version, written in WAT.
+fn app_importing_environment_at(version: &str) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(component
+             (type $env (instance
+               (type $pair (tuple string string))
+               (type $vars (list $pair))
+               (type $get (func (result $vars)))
+               (export "get-environment" (func (type $get)))))
+             (import "wasi:cli/environment@{version}" (instance $e (type $env)))
+             (alias export $e "get-environment" (func $get))
+             (export "get" (func $get)))"#
+    ))
+    .unwrap()
+}
+
+#[test]
+fn apps_of_any_0_2_patch_version_compose_without_needing_a_newer_host() {
+    for version in ["0.2.0", "0.2.3", "0.2.12"] {
+        let app = app_importing_environment_at(version);
+        let composition = interpose::Composer::new(interpose_tests::policy(r#"{"env": {}}"#))
+            .compose(&app)
+            .unwrap_or_else(|e| panic!("{version}: {e}"));
+        let inspection = interpose::inspect(&composition.component).unwrap();
+        // The adapter asks the host for 0.2.0, which every 0.2.x host provides.
+        assert_eq!(
+            inspection.imports,
+            ["wasi:cli/environment@0.2.0"],
+            "{version}"
+        );
+        assert_eq!(inspection.exports, ["get"]);
+    }
+}

@@ -36,6 +36,9 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     if !denied.is_empty() {
         eprintln!("denied (no longer imported): {}", denied.join(", "));
     }
+    if composition.component == app {
+        eprintln!("the policy restricts nothing this app imports: the output is a copy of the app");
+    }
     eprintln!(
         "wrote {} ({} bytes)",
         out.display(),
