@@ -53,8 +53,20 @@ pub const HTTP: Adapter = Adapter {
     interfaces: &["wasi:http/outgoing-handler"],
 };
 
+pub const SOCKETS: Adapter = Adapter {
+    name: "sockets",
+    component: interpose_adapters::SOCKETS,
+    interfaces: &[
+        "wasi:sockets/tcp",
+        "wasi:sockets/tcp-create-socket",
+        "wasi:sockets/udp",
+        "wasi:sockets/udp-create-socket",
+        "wasi:sockets/ip-name-lookup",
+    ],
+};
+
 /// Every adapter, in the order they are instantiated.
-pub const ALL: &[&Adapter] = &[&ENV, &FS, &CLOCKS, &RANDOM, &HTTP];
+pub const ALL: &[&Adapter] = &[&ENV, &FS, &CLOCKS, &RANDOM, &HTTP, &SOCKETS];
 
 /// The denial stub exporting `interface` (unversioned) without importing it, if any.
 pub fn stub(interface: &str) -> Option<&'static [u8]> {

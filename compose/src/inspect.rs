@@ -129,6 +129,23 @@ pub fn describe(policy: &CompiledPolicy) -> String {
     if let Some(http) = &policy.http {
         out += &describe_http(http);
     }
+    if let Some(sockets) = &policy.sockets {
+        out += &describe_sockets(sockets);
+    }
+    out
+}
+
+fn describe_sockets(sockets: &interpose_policy::sockets::SocketRules) -> String {
+    let mut out = String::from(
+        "  sockets: only what these lists allow (the rest fails with access-denied)\n",
+    );
+    out += &format!("    connect: {}\n", list(&sockets.connect.sources));
+    out += &format!("    bind:    {}\n", list(&sockets.bind.sources));
+    out += &match &sockets.udp {
+        None => "    udp:     denied\n".to_owned(),
+        Some(udp) => format!("    udp:     {}\n", list(&udp.sources)),
+    };
+    out += &format!("    resolve: {}\n", list(&sockets.resolve.sources));
     out
 }
 

@@ -1,8 +1,8 @@
 //! Deciding, for each interface an app imports, where the composed component sends it.
 
 use interpose_policy::{
-    DefaultAccess, ExitPolicy, FsModePolicy, HostOrDeny, HttpPolicy, MonotonicClockPolicy, Policy,
-    RandomPolicy, StdioPolicy, StreamPolicy, WallClockPolicy,
+    DefaultAccess, ExitPolicy, FsModePolicy, HttpPolicy, MonotonicClockPolicy, Policy,
+    RandomPolicy, SocketsPolicy, StdioPolicy, StreamPolicy, WallClockPolicy,
 };
 
 use crate::adapters::{self, Adapter};
@@ -27,11 +27,6 @@ pub fn decide(policy: &Policy, interface: &str) -> Decision {
         Decision::Deny
     } else {
         Decision::Host
-    };
-    let host_or_deny = |rule: Option<HostOrDeny>| match rule {
-        Some(HostOrDeny::Host) => Decision::Host,
-        Some(HostOrDeny::Deny) => Decision::Deny,
-        None => unmentioned,
     };
     let stream =
         |pick: fn(&StdioPolicy) -> Option<StreamPolicy>| match policy.stdio.as_ref().and_then(pick)
@@ -91,7 +86,16 @@ pub fn decide(policy: &Policy, interface: &str) -> Decision {
             None => unmentioned,
         },
         i if i.starts_with("wasi:sockets/") && adapters::stub(i).is_some() => {
-            host_or_deny(policy.sockets)
+            match &policy.sockets {
+                Some(SocketsPolicy::Host) => Decision::Host,
+                Some(SocketsPolicy::Deny) => Decision::Deny,
+                // The adapter wraps what it exports; the network handle stays the host's.
+                Some(SocketsPolicy::Allow(_)) if adapters::SOCKETS.interfaces.contains(&i) => {
+                    Decision::Adapter(&adapters::SOCKETS)
+                }
+                Some(SocketsPolicy::Allow(_)) => Decision::Host,
+                None => unmentioned,
+            }
         }
         _ => Decision::Unknown,
     }

@@ -15,6 +15,7 @@ const ADAPTERS: &[(&str, &str, &str)] = &[
     ("clocks", "interpose-clocks", "interpose_clocks"),
     ("random", "interpose-random", "interpose_random"),
     ("http", "interpose-http", "interpose_http"),
+    ("sockets", "interpose-sockets", "interpose_sockets"),
 ];
 
 fn main() {

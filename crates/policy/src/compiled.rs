@@ -21,6 +21,8 @@ pub struct CompiledPolicy {
     pub random: Option<crate::random::RandomRules>,
     /// `None`: outgoing HTTP requests are not filtered (passed through or denied as a whole).
     pub http: Option<crate::http::HttpRules>,
+    /// `None`: sockets are not filtered (passed through or denied as a whole).
+    pub sockets: Option<crate::sockets::SocketRules>,
     /// How the composer connected each of the app's imports. Adapters ignore it; it is baked in
     /// so that `interpose inspect` can report what the composed component does.
     pub routes: Vec<(String, Route)>,

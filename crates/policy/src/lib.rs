@@ -14,6 +14,7 @@ pub mod fs;
 pub mod glob;
 pub mod http;
 pub mod random;
+pub mod sockets;
 
 #[cfg(feature = "native")]
 mod model;

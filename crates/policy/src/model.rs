@@ -15,11 +15,13 @@ mod fs;
 mod http;
 mod isolation;
 mod random;
+mod sockets;
 pub use clocks::{ClockDuration, ClockTime, ClocksPolicy, MonotonicClockPolicy, WallClockPolicy};
 pub use fs::{FsModePolicy, FsPolicy, PathGlob, PreopenPolicy};
 pub use http::{AuthorityGlob, HttpMethod, HttpPolicy, HttpRulePolicy, HttpScheme, UrlPathGlob};
 pub use isolation::{DefaultAccess, ExitPolicy, HostOrDeny, StdioPolicy, StreamPolicy};
 pub use random::RandomPolicy;
+pub use sockets::{HostNameGlob, SocketAddrRule, SocketsAllow, SocketsPolicy, UdpPolicy};
 
 /// An interpose policy: one optional section per capability area. A missing section leaves that
 /// area untouched: the app reaches the host's implementation directly.
@@ -42,9 +44,10 @@ pub struct Policy {
     /// `wasi:random`: `"host"`, `"deny"` or `{"seed": N}` (reproducible, not secure).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub random: Option<RandomPolicy>,
-    /// `wasi:sockets`: `"host"` or `"deny"` (allowlists are not supported yet).
+    /// `wasi:sockets`: `"host"`, `"deny"` or `{"connect": [..], "bind": [..], "udp": ..,
+    /// "resolve": [..]}` (address allowlists).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sockets: Option<HostOrDeny>,
+    pub sockets: Option<SocketsPolicy>,
     /// `wasi:http` (outgoing requests): `"host"`, `"deny"` or `{"allow": [rules]}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpPolicy>,
@@ -292,6 +295,7 @@ impl Policy {
             clocks: self.clocks.as_ref().map(ClocksPolicy::compile),
             random: self.random.as_ref().map(RandomPolicy::compile),
             http: self.http.as_ref().and_then(HttpPolicy::compile),
+            sockets: self.sockets.as_ref().and_then(SocketsPolicy::compile),
             routes: Vec::new(),
         }
     }

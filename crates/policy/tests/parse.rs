@@ -67,11 +67,6 @@ fn errors_name_the_key_line_and_column() {
 
 #[test]
 fn features_of_later_versions_are_rejected_not_ignored() {
-    let sockets = error(r#"{"sockets": {"connect": ["127.0.0.1:80"]}}"#);
-    assert!(
-        sockets.contains("`sockets`: allowlists are not supported yet"),
-        "{sockets}"
-    );
     let null = error(r#"{"stdio": {"stdin": "null"}}"#);
     assert!(
         null.contains("`stdio.stdin`: \"null\" is not supported yet"),

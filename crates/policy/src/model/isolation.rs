@@ -1,5 +1,4 @@
-//! The sections that pass an area through or deny it: `default`, `stdio`, `exit`, and the
-//! `"host"`/`"deny"` forms of `sockets` and `http`.
+//! The sections that pass an area through or deny it: `default`, `stdio`, `exit`.
 
 use schemars::JsonSchema;
 use serde::de::{self, Deserializer};
@@ -17,7 +16,8 @@ pub enum DefaultAccess {
     Deny,
 }
 
-/// `sockets`: passed through or denied as a whole (`http` has its own `HttpPolicy`).
+/// A section that is passed through or denied as a whole. No section uses it any more (`sockets`
+/// has `SocketsPolicy`, `http` has `HttpPolicy`); kept for library users.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum HostOrDeny {

@@ -52,7 +52,9 @@ fn send(method: &str, url: &str) -> Result<u16, ErrorCode> {
     };
     let status = response.status();
     // Read the whole body so that the exchange completes.
-    if let Ok(stream) = response.consume().and_then(|body| body.stream()) {
+    // The body must outlive its stream (the stream is its child resource).
+    let body = response.consume();
+    if let Some(stream) = body.as_ref().ok().and_then(|body| body.stream().ok()) {
         while stream.blocking_read(4096).is_ok() {}
     }
     Ok(status)
