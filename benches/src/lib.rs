@@ -126,7 +126,7 @@ pub const PATH20: &str = r#"{"fs": {
            "**/id_rsa*", "/data/private/**", "**/*.p12", "**/node_modules/**", "/data/tmp/**"]
 }}"#;
 
-/// Every adapter that exists (environment and filesystem), for the CPU-bound and compose
+/// The environment and filesystem adapters together, for the CPU-bound, instantiation and compose
 /// benchmarks.
 pub const ENV_AND_FS: &str = r#"{
   "env": {"allow": ["*"], "deny": ["*TOKEN*", "*SECRET*", "AWS_*"], "cwd": "hide"},
@@ -527,11 +527,14 @@ fn deterministic_policy() -> std::result::Result<(String, Policy), String> {
 }
 
 /// Writes the fixture: `docs/big.bin` (real bytes, not sparse) and `many/f00000.txt`...
-fn fixture(mode: &Mode) -> Result<tempfile::TempDir> {
+fn fixture(mode: &Mode, files: bool) -> Result<tempfile::TempDir> {
     use std::io::Write;
     let dir = tempfile::Builder::new()
         .prefix("interpose-bench-")
         .tempdir()?;
+    if !files {
+        return Ok(dir);
+    }
     std::fs::create_dir_all(dir.path().join("docs"))?;
     let mut chunk = vec![0u8; MIB as usize];
     let mut state = 0x2545_F491_4F6C_DD1Du64;
@@ -561,7 +564,7 @@ fn fixture(mode: &Mode) -> Result<tempfile::TempDir> {
 }
 
 fn human_bytes(bytes: u64) -> String {
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else if bytes >= MIB {
         format!("{:.1} MiB", bytes as f64 / MIB as f64)
@@ -584,7 +587,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
         mode,
         entry,
         direct,
-        fixture: fixture(mode)?,
+        fixture: fixture(mode, filter.wants("read") || filter.wants("meta"))?,
         rows: Vec::new(),
         log,
         runner,
@@ -755,7 +758,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
             id: "cpu-bound".into(),
             title: "CPU-bound loop, no WASI call in it".into(),
             size: format!("{} rounds over 64 KiB", mode.cpu_rounds),
-            policy: "env + fs (every adapter)".into(),
+            policy: "env + fs adapters".into(),
             args: vec!["cpu".into(), mode.cpu_rounds.to_string()],
             env: Vec::new(),
             composed: Ok(all),
@@ -779,7 +782,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
         let cases = builtins
             .iter()
             .map(|(label, side)| (label.clone(), side))
-            .chain([("env + fs (every adapter)".to_owned(), all)]);
+            .chain([("env + fs adapters".to_owned(), all)]);
         for (label, composed) in cases {
             for (suffix, title, to_run_entry) in [
                 (
@@ -837,11 +840,11 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
 fn size_rows() -> Result<Vec<Value>> {
     let mut rows = Vec::new();
     for adapter in interpose::adapters::ALL {
-        rows.push(json!({
-            "kind": "adapter",
-            "name": adapter.name,
-            "bytes": adapter.component.len(),
-        }));
+        let mut row = anatomy(adapter.component);
+        row["kind"] = json!("adapter");
+        row["name"] = json!(adapter.name);
+        row["bytes"] = json!(adapter.component.len());
+        rows.push(row);
     }
     for (name, text) in BUILTINS {
         let policy = parse(text, &format!("<builtin {name}>"))?;
@@ -853,6 +856,8 @@ fn size_rows() -> Result<Vec<Value>> {
             }
         };
         let added = composition.component.len() as i64 - BENCH_APP.len() as i64;
+        let (app_modules, app_memories) = core_counts(BENCH_APP);
+        let (modules, memories) = core_counts(&composition.component);
         let goal = (*name == "readonly").then_some(100_000);
         rows.push(json!({
             "kind": "policy",
@@ -861,11 +866,58 @@ fn size_rows() -> Result<Vec<Value>> {
             "composed_bytes": composition.component.len(),
             "added_bytes": added,
             "plugged": composition.plugged().into_iter().map(|(a, _)| a).collect::<Vec<_>>(),
+            "app_core_modules": app_modules,
+            "app_memories": app_memories,
+            "composed_core_modules": modules,
+            "composed_memories": memories,
             "goal_bytes": goal,
             "status": goal.map(|g| if added < g { "met" } else { "missed" }),
         }));
     }
     Ok(rows)
+}
+
+/// Where a component's bytes are: its core modules' code and data sections, custom sections
+/// (names, producers) at any depth, and the rest (component-level types, aliases, instances,
+/// canonical functions; core types, imports, exports, names).
+pub fn anatomy(component: &[u8]) -> Value {
+    use wasmparser::Payload;
+    let (mut code, mut data, mut custom) = (0u64, 0u64, 0u64);
+    let mut custom_names: Vec<String> = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(component) {
+        match payload {
+            Ok(Payload::CodeSectionStart { size, .. }) => code += u64::from(size),
+            Ok(Payload::DataSection(reader)) => data += reader.range().end - reader.range().start,
+            Ok(Payload::CustomSection(reader)) => {
+                custom += reader.range().end - reader.range().start;
+                if !custom_names.iter().any(|n| n == reader.name()) {
+                    custom_names.push(reader.name().to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    json!({
+        "code_bytes": code,
+        "data_bytes": data,
+        "custom_bytes": custom,
+        "custom_names": custom_names,
+        "other_bytes": (component.len() as u64).saturating_sub(code + data + custom),
+    })
+}
+
+/// How many core modules a component holds and how many linear memories they define: each
+/// memory is mapped at instantiation and unmapped when the instance goes away.
+pub fn core_counts(component: &[u8]) -> (u32, u32) {
+    let (mut modules, mut memories) = (0, 0);
+    for payload in wasmparser::Parser::new(0).parse_all(component) {
+        match payload {
+            Ok(wasmparser::Payload::ModuleSection { .. }) => modules += 1,
+            Ok(wasmparser::Payload::MemorySection(reader)) => memories += reader.count(),
+            _ => {}
+        }
+    }
+    (modules, memories)
 }
 
 /// `app` with a custom section of `padding` bytes appended (still a valid component).
@@ -949,6 +1001,7 @@ fn compose_rows(
             ratios.push(c.0 / v.0);
         }
         let peak = peak_memory(peak_exe, &app_path, padding, policy_json)?;
+        let fresh_s = peak["compose_s"].as_f64().unwrap_or(f64::INFINITY);
         let row = json!({
             "input": if padding == 0 { "bench_app".to_owned() } else {
                 format!("bench_app + {} custom section", human_bytes(padding as u64))
@@ -963,7 +1016,9 @@ fn compose_rows(
             "ratio_median": median(&ratios),
             "peak": peak,
             "goal_s": 0.1,
-            "status": if median(&compose_s) < 0.1 { "met" } else { "missed" },
+            // `interpose compose` composes once per process: hold the fresh-process time to the
+            // goal too.
+            "status": if median(&compose_s).max(fresh_s) < 0.1 { "met" } else { "missed" },
         });
         if log {
             eprintln!(

@@ -54,7 +54,6 @@ fn every_benchmark_runs_once_at_tiny_sizes() {
     assert!(compose[2]["input_bytes"].as_u64() > compose[0]["input_bytes"].as_u64());
 
     let page = report::markdown(&results);
-    eprintln!("{page}");
     assert!(page.contains("| 1. Streamed file read"), "{page}");
     assert!(page.contains("## 7. Compose time"), "{page}");
 }
