@@ -8,6 +8,7 @@ fn main() {
     let root = interpose_guest_build::workspace_root();
     let built = interpose_guest_build::build(
         &["interpose-test-programs"],
+        &[],
         interpose_guest_build::Kind::Binaries,
         "wasm32-wasip2",
         &["tests/programs"],

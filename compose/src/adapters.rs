@@ -25,9 +25,18 @@ pub const ENV: Adapter = Adapter {
     interfaces: &["wasi:cli/environment"],
 };
 
+/// Modes and preopens only: for `fs` sections without path globs (`readonly.json`). Built
+/// without the path-checking code, so it is smaller; it refuses to run with path globs.
 pub const FS: Adapter = Adapter {
     name: "fs",
     component: interpose_adapters::FS,
+    interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
+};
+
+/// Modes, preopens and `allow`/`deny` path globs.
+pub const FS_PATHS: Adapter = Adapter {
+    name: "fs-paths",
+    component: interpose_adapters::FS_PATHS,
     interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
 };
 
@@ -66,7 +75,7 @@ pub const SOCKETS: Adapter = Adapter {
 };
 
 /// Every adapter, in the order they are instantiated.
-pub const ALL: &[&Adapter] = &[&ENV, &FS, &CLOCKS, &RANDOM, &HTTP, &SOCKETS];
+pub const ALL: &[&Adapter] = &[&ENV, &FS, &FS_PATHS, &CLOCKS, &RANDOM, &HTTP, &SOCKETS];
 
 /// The denial stub exporting `interface` (unversioned) without importing it, if any.
 pub fn stub(interface: &str) -> Option<&'static [u8]> {
@@ -74,13 +83,6 @@ pub fn stub(interface: &str) -> Option<&'static [u8]> {
         .iter()
         .find(|(name, _)| *name == interface)
         .map(|(_, bytes)| *bytes)
-}
-
-/// The adapter wrapping `interface` (unversioned), if any.
-pub fn for_interface(interface: &str) -> Option<&'static Adapter> {
-    ALL.iter()
-        .copied()
-        .find(|a| a.interfaces.contains(&interface))
 }
 
 /// `wasi:cli/environment@0.2.6` → `wasi:cli/environment`.

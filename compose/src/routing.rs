@@ -57,6 +57,7 @@ pub fn decide(policy: &Policy, interface: &str) -> Decision {
         },
         "wasi:filesystem/types" | "wasi:filesystem/preopens" => match &policy.fs {
             Some(fs) if fs.mode == FsModePolicy::Deny => Decision::Deny,
+            Some(fs) if fs.filters_paths() => Decision::Adapter(&adapters::FS_PATHS),
             Some(_) => Decision::Adapter(&adapters::FS),
             None => unmentioned,
         },

@@ -66,6 +66,17 @@ fn compose_writes_beside_the_input_and_leaves_it_untouched() {
     let composed = std::fs::read(ws.path().join("app.composed.wasm")).unwrap();
     assert!(interpose::inspect(&composed).unwrap().policy.is_some());
     assert!(stderr(&out).contains("plugged the `env` adapter"));
+    // An ordinary file, created as the umask says like the input was, not a private (0600)
+    // temporary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |name: &str| {
+            let meta = std::fs::metadata(ws.path().join(name)).unwrap();
+            meta.permissions().mode() & 0o777
+        };
+        assert_eq!(mode("app.composed.wasm"), mode("app.wasm"));
+    }
 }
 
 #[test]

@@ -8,45 +8,49 @@ use std::path::PathBuf;
 
 mod stubs;
 
-/// (name, package, crate name) of every adapter.
-const ADAPTERS: &[(&str, &str, &str)] = &[
-    ("env", "interpose-env", "interpose_env"),
-    ("fs", "interpose-fs", "interpose_fs"),
-    ("clocks", "interpose-clocks", "interpose_clocks"),
-    ("random", "interpose-random", "interpose_random"),
-    ("http", "interpose-http", "interpose_http"),
-    ("sockets", "interpose-sockets", "interpose_sockets"),
+/// (name, package, its features) of every adapter. `fs` is built twice: `fs-paths` checks path
+/// globs, `fs` leaves that code out (see `crates/fs/Cargo.toml`).
+const ADAPTERS: &[(&str, &str, &[&str])] = &[
+    ("env", "interpose-env", &[]),
+    ("fs", "interpose-fs", &[]),
+    ("fs-paths", "interpose-fs", &["interpose-fs/paths"]),
+    ("clocks", "interpose-clocks", &[]),
+    ("random", "interpose-random", &[]),
+    ("http", "interpose-http", &[]),
+    ("sockets", "interpose-sockets", &[]),
 ];
 
 fn main() {
-    let packages: Vec<&str> = ADAPTERS.iter().map(|(_, package, _)| *package).collect();
     let mut watch = vec!["crates/policy"];
     let dirs: Vec<String> = ADAPTERS
         .iter()
-        .map(|(name, _, _)| format!("crates/{name}"))
+        .map(|(_, package, _)| format!("crates/{}", package.trim_start_matches("interpose-")))
         .collect();
     watch.extend(dirs.iter().map(String::as_str));
-    let built = interpose_guest_build::build(
-        &packages,
-        interpose_guest_build::Kind::Cdylib,
-        "wasm32-unknown-unknown",
-        &watch,
-    );
 
     let out = PathBuf::from(env::var_os("OUT_DIR").unwrap());
     let mut consts = String::new();
-    for (name, _, crate_name) in ADAPTERS {
-        let module = interpose_guest_build::read(&built, &format!("{crate_name}.wasm"));
+    for (name, package, features) in ADAPTERS {
+        // One at a time: two builds of one package with other features share an output file.
+        let built = interpose_guest_build::build(
+            &[package],
+            features,
+            interpose_guest_build::Kind::Cdylib,
+            "wasm32-unknown-unknown",
+            &watch,
+        );
+        let module =
+            interpose_guest_build::read(&built, &format!("{}.wasm", package.replace('-', "_")));
         let component = wit_component::ComponentEncoder::default()
             .module(&module)
             .and_then(|e| e.validate(true).encode())
             .unwrap_or_else(|e| panic!("making a component of the {name} adapter: {e:?}"));
         let file = out.join(format!("{name}.wasm"));
-        std::fs::write(&file, component).unwrap();
+        std::fs::write(&file, strip_custom_sections(&component)).unwrap();
         writeln!(
             consts,
             "/// The `{name}` adapter component.\npub const {}: &[u8] = include_bytes!({:?});",
-            name.to_uppercase(),
+            name.to_uppercase().replace('-', "_"),
             file.display()
         )
         .unwrap();
@@ -54,4 +58,61 @@ fn main() {
     let wit = interpose_guest_build::workspace_root().join("wit");
     consts.push_str(&stubs::build(&wit, &out));
     std::fs::write(out.join("adapters.rs"), consts).unwrap();
+}
+
+/// `wasm` (a component or a core module) without its custom sections, at any depth: names and
+/// producers are for tools, and every composed component would carry them (the `component-name`
+/// section alone was about 10 KB of the `fs` adapter).
+fn strip_custom_sections(wasm: &[u8]) -> Vec<u8> {
+    const HEADER: usize = 8;
+    let is_component = wasm.get(4..HEADER) != Some(&[1, 0, 0, 0][..]);
+    let mut out = wasm[..HEADER].to_vec();
+    let mut at = HEADER;
+    while at < wasm.len() {
+        let id = wasm[at];
+        let (size, body_start) = read_leb(wasm, at + 1);
+        let body = &wasm[body_start..body_start + size];
+        at = body_start + size;
+        match id {
+            0 => {}
+            // A nested core module: strip it too.
+            1 if is_component => {
+                let module = strip_custom_sections(body);
+                out.push(1);
+                write_leb(&mut out, module.len());
+                out.extend_from_slice(&module);
+            }
+            _ => {
+                out.push(id);
+                write_leb(&mut out, size);
+                out.extend_from_slice(body);
+            }
+        }
+    }
+    out
+}
+
+fn read_leb(bytes: &[u8], mut at: usize) -> (usize, usize) {
+    let (mut value, mut shift) = (0usize, 0);
+    loop {
+        let byte = bytes[at];
+        at += 1;
+        value |= usize::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return (value, at);
+        }
+        shift += 7;
+    }
+}
+
+fn write_leb(out: &mut Vec<u8>, mut value: usize) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
 }

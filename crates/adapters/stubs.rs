@@ -52,7 +52,7 @@ pub fn build(wit: &Path, out: &Path) -> String {
     for interface in DENIABLE {
         let component = stub(wit, interface);
         let file = out.join(format!("deny-{}.wasm", interface.replace([':', '/'], "-")));
-        std::fs::write(&file, component).unwrap();
+        std::fs::write(&file, crate::strip_custom_sections(&component)).unwrap();
         writeln!(
             listing,
             "    ({interface:?}, include_bytes!({:?})),",

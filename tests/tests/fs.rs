@@ -470,3 +470,27 @@ fn below_a_double_star_only_directories_on_the_way_are_visible() {
         ]
     );
 }
+
+#[test]
+fn policies_without_globs_get_the_fs_adapter_without_path_checks() {
+    let plugged = |policy: &str| -> Vec<String> {
+        interpose::Composer::new(interpose_tests::policy(policy))
+            .compose(programs::FS_PROBE)
+            .unwrap()
+            .plugged()
+            .into_iter()
+            .map(|(adapter, _)| adapter)
+            .collect()
+    };
+    assert_eq!(plugged(READONLY), ["fs"]);
+    assert_eq!(
+        plugged(r#"{"fs": {"preopens": {"/data": "hide"}}}"#),
+        ["fs"]
+    );
+    assert_eq!(plugged(DENY_SECRET), ["fs-paths"]);
+    assert_eq!(plugged(r#"{"fs": {"deny": ["**/*.pem"]}}"#), ["fs-paths"]);
+    // The smaller one really is smaller: that is why there are two.
+    assert!(
+        interpose::adapters::FS.component.len() < interpose::adapters::FS_PATHS.component.len()
+    );
+}

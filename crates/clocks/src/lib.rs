@@ -34,7 +34,7 @@ use bindings::wasi::cli::stderr;
 use bindings::wasi::clocks::monotonic_clock as host_monotonic;
 use bindings::wasi::io::poll::Pollable;
 use interpose_policy::clocks::{
-    self as rules, MonotonicRule, VirtualMonotonic, VirtualWall, WallRule,
+    self as rules, ClockRules, MonotonicRule, VirtualMonotonic, VirtualWall, WallRule,
 };
 use interpose_policy::compiled;
 
@@ -55,9 +55,9 @@ struct Clocks {
 fn clocks() -> &'static Clocks {
     static CLOCKS: OnceLock<Clocks> = OnceLock::new();
     CLOCKS.get_or_init(|| {
-        let policy = compiled::decode(&source::policy())
-            .expect("interpose: the baked-in policy does not decode; recompose with this version");
-        let rules = policy.clocks.unwrap_or_default();
+        let rules: ClockRules = compiled::decode_section(&source::policy(), |e| e.clocks)
+            .expect("interpose: the baked-in policy does not decode; recompose with this version")
+            .unwrap_or_default();
         Clocks {
             wall: match rules.wall {
                 WallRule::Host => Clock::Host,

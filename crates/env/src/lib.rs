@@ -25,15 +25,20 @@ struct EnvAdapter;
 fn rules() -> &'static EnvRules {
     static RULES: OnceLock<EnvRules> = OnceLock::new();
     RULES.get_or_init(|| {
-        let policy = compiled::decode(&source::policy())
-            .expect("interpose: the baked-in policy does not decode; recompose with this version");
-        policy.env.unwrap_or_default()
+        compiled::decode_section(&source::policy(), |e| e.env)
+            .expect("interpose: the baked-in policy does not decode; recompose with this version")
+            .unwrap_or_default()
     })
 }
 
 impl Guest for EnvAdapter {
     fn get_environment() -> Vec<(String, String)> {
-        rules().environment(host::get_environment())
+        // `get-environment` should return the same values on every call (the WIT says so), so
+        // the host's list is read and filtered once; later calls only copy the result out.
+        static VISIBLE: OnceLock<Vec<(String, String)>> = OnceLock::new();
+        VISIBLE
+            .get_or_init(|| rules().environment(host::get_environment()))
+            .clone()
     }
 
     fn get_arguments() -> Vec<String> {

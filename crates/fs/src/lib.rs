@@ -47,10 +47,22 @@ fn rules() -> &'static FsRules {
     RULES.get_or_init(|| {
         // No error channel reaches here; a policy that does not decode was not made by the
         // composer this adapter was built with.
-        let policy = compiled::decode(&source::policy())
-            .expect("interpose: the baked-in policy does not decode; recompose with this version");
-        policy.fs.unwrap_or_default()
+        let rules: FsRules = compiled::decode_section(&source::policy(), |e| e.fs)
+            .expect("interpose: the baked-in policy does not decode; recompose with this version")
+            .unwrap_or_default();
+        // Fail closed: this build would let every path through.
+        assert!(
+            cfg!(feature = "paths") || !rules.filters_paths(),
+            "interpose: path globs reached the `fs` adapter built without path checks"
+        );
+        rules
     })
+}
+
+/// Whether paths are checked. Built without the `paths` feature this is `false` at compile
+/// time, and everything that resolves and matches paths is left out of the adapter.
+fn filters_paths() -> bool {
+    cfg!(feature = "paths") && rules().filters_paths()
 }
 
 struct Fs;
@@ -67,8 +79,8 @@ pub struct Descriptor {
 /// A directory listing, filtered when the policy hides paths.
 pub struct DirectoryEntryStream {
     host: host::DirectoryEntryStream,
-    /// The listed directory's guest path, when entries must be filtered.
-    filter_under: Option<String>,
+    /// The rules for the listed directory's entries, when entries must be filtered.
+    filter: Option<rules::Listing<'static>>,
 }
 
 /// A path resolved below a descriptor.
@@ -79,6 +91,11 @@ struct Resolved {
     relative: String,
     /// The path flags to pass to the host: symlinks were already followed here when checking.
     flags: host::PathFlags,
+    /// What the policy lets the app do with it ([`Access::Full`] when paths are not checked).
+    access: Access,
+    /// The host's `stat` of the resolved path, when resolving already asked for it (it is not
+    /// a symlink): saves asking again.
+    stat: Option<host::DescriptorStat>,
 }
 
 fn path_error(e: PathError) -> ErrorCode {
@@ -110,18 +127,19 @@ impl Descriptor {
     /// Resolves `path` below this descriptor and checks it against the policy. Without path
     /// filtering the path goes to the host as given.
     fn resolve(&self, flags: PathFlags, path: &str, need: Access) -> Result<Resolved, ErrorCode> {
-        let rules = rules();
-        if !rules.filters_paths() {
+        if !filters_paths() {
             return Ok(Resolved {
                 guest: String::new(),
                 relative: path.to_owned(),
                 flags: flags.into(),
+                access: Access::Full,
+                stat: None,
             });
         }
         let follow_last = flags.contains(PathFlags::SYMLINK_FOLLOW);
-        let parts = self.resolve_symlinks(path, follow_last)?;
+        let (parts, stat) = self.resolve_symlinks(path, follow_last)?;
         let guest = rules::join(&self.path, parts.iter().map(String::as_str));
-        let access = rules.access(&guest);
+        let access = rules().access(&guest);
         let permitted = match need {
             Access::Full => access == Access::Full,
             Access::Traverse => access != Access::None,
@@ -139,19 +157,27 @@ impl Descriptor {
             guest,
             relative,
             flags: host::PathFlags::empty(),
+            access,
+            stat,
         })
     }
 
     /// Applies `.`, `..` and symlinks to `path` as the host would, confined to this descriptor,
     /// and returns the components below it. Symlinks are read from the host, one component at
-    /// a time, so the checked path is the one the host will open.
-    fn resolve_symlinks(&self, path: &str, follow_last: bool) -> Result<Vec<String>, ErrorCode> {
+    /// a time, so the checked path is the one the host will open. Also returns the host's
+    /// `stat` of the last component if it was asked for (the last one is followed).
+    fn resolve_symlinks(
+        &self,
+        path: &str,
+        follow_last: bool,
+    ) -> Result<(Vec<String>, Option<host::DescriptorStat>), ErrorCode> {
         rules::lexical_components(path).map_err(path_error)?;
         let mut pending: VecDeque<String> = path.split('/').map(str::to_owned).collect();
         let mut resolved: Vec<String> = Vec::new();
         let mut followed = 0;
         // Once a component does not exist, nothing below it can be a symlink.
         let mut exists = true;
+        let mut last_stat = None;
         while let Some(part) = pending.pop_front() {
             match part.as_str() {
                 "" | "." => continue,
@@ -167,6 +193,7 @@ impl Descriptor {
                 continue;
             }
             let here = resolved.join("/");
+            last_stat = None;
             match self.host.stat_at(host::PathFlags::empty(), &here) {
                 Ok(stat) if stat.type_ == host::DescriptorType::SymbolicLink => {
                     followed += 1;
@@ -183,11 +210,11 @@ impl Descriptor {
                         pending.push_front(piece.to_owned());
                     }
                 }
-                Ok(_) => {}
+                Ok(stat) => last_stat = is_last.then_some(stat),
                 Err(_) => exists = false,
             }
         }
-        Ok(resolved)
+        Ok((resolved, last_stat))
     }
 
     /// Whether a symlink at `link` with this `target` leads somewhere the app may reach
@@ -210,9 +237,19 @@ impl Descriptor {
     }
 }
 
+impl Resolved {
+    /// The host's `stat` of the resolved path: the one resolving already made, or a new one.
+    fn stat_from(&self, at: &host::Descriptor) -> Result<DescriptorStat, ErrorCode> {
+        match &self.stat {
+            Some(stat) => Ok((*stat).into()),
+            None => at.stat_at(self.flags, &self.relative).ours(),
+        }
+    }
+}
+
 /// Whether the app may only pass through `at` (a directory leading to allowed paths).
 fn is_traverse_only(at: &Resolved) -> bool {
-    rules().filters_paths() && rules().access(&at.guest) == Access::Traverse
+    at.access == Access::Traverse
 }
 
 /// Where the app may only pass through, only directories exist as far as it can tell.
@@ -289,10 +326,10 @@ impl ours::GuestDescriptor for Descriptor {
 
     fn read_directory(&self) -> Result<ours::DirectoryEntryStream, ErrorCode> {
         let host = self.host.read_directory().ours()?;
-        let filter_under = rules().filters_paths().then(|| self.path.clone());
+        let filter = filters_paths().then(|| rules().listing(&self.path));
         Ok(ours::DirectoryEntryStream::new(DirectoryEntryStream {
             host,
-            filter_under,
+            filter,
         }))
     }
 
@@ -312,7 +349,7 @@ impl ours::GuestDescriptor for Descriptor {
 
     fn stat_at(&self, flags: PathFlags, path: String) -> Result<DescriptorStat, ErrorCode> {
         let at = self.resolve(flags, &path, Access::Traverse)?;
-        let stat: DescriptorStat = self.host.stat_at(at.flags, &at.relative).ours()?;
+        let stat = at.stat_from(&self.host)?;
         only_directories_if_traverse(&at, stat.type_)?;
         Ok(stat)
     }
@@ -342,7 +379,7 @@ impl ours::GuestDescriptor for Descriptor {
         self.check_writable()?;
         new.check_writable()?;
         let old = self.resolve(old_flags, &old_path, Access::Full)?;
-        if rules().filters_paths() {
+        if filters_paths() {
             // Linking a symlink copies where it points: that place must be reachable too.
             self.resolve(PathFlags::SYMLINK_FOLLOW, &old_path, Access::Full)?;
         }
@@ -370,7 +407,7 @@ impl ours::GuestDescriptor for Descriptor {
         if is_traverse_only(&at) {
             // A directory on the way to allowed paths: it may be opened to go further, never
             // changed, and a file here is not allowed.
-            let stat: DescriptorStat = self.host.stat_at(at.flags, &at.relative).ours()?;
+            let stat = at.stat_from(&self.host)?;
             if changes {
                 return Err(ErrorCode::NoEntry);
             }
@@ -385,7 +422,7 @@ impl ours::GuestDescriptor for Descriptor {
                 descriptor_flags.into(),
             )
             .ours()?;
-        let path = if rules().filters_paths() {
+        let path = if filters_paths() {
             at.guest
         } else {
             // Paths are not checked, so the exact name is only informative.
@@ -398,7 +435,7 @@ impl ours::GuestDescriptor for Descriptor {
         let at = self.resolve(PathFlags::empty(), &path, Access::Full)?;
         let target: String = self.host.readlink_at(&at.relative).ours()?;
         // Do not reveal where a link points if that place is hidden.
-        if rules().filters_paths() && !self.link_target_reachable(&at, &target) {
+        if filters_paths() && !self.link_target_reachable(&at, &target) {
             return Err(ErrorCode::NoEntry);
         }
         Ok(target)
@@ -430,7 +467,7 @@ impl ours::GuestDescriptor for Descriptor {
         self.check_writable()?;
         let at = self.resolve(PathFlags::empty(), &new_path, Access::Full)?;
         // A link may only point somewhere the app could reach anyway.
-        if rules().filters_paths() && !self.link_target_reachable(&at, &old_path) {
+        if filters_paths() && !self.link_target_reachable(&at, &old_path) {
             return Err(ErrorCode::NotPermitted);
         }
         self.host.symlink_at(&old_path, &at.relative).ours()
@@ -456,7 +493,7 @@ impl ours::GuestDescriptor for Descriptor {
         path: String,
     ) -> Result<MetadataHashValue, ErrorCode> {
         let at = self.resolve(flags, &path, Access::Traverse)?;
-        let stat: DescriptorStat = self.host.stat_at(at.flags, &at.relative).ours()?;
+        let stat = at.stat_from(&self.host)?;
         only_directories_if_traverse(&at, stat.type_)?;
         self.host.metadata_hash_at(at.flags, &at.relative).ours()
     }
@@ -469,9 +506,10 @@ impl ours::GuestDirectoryEntryStream for DirectoryEntryStream {
             let Some(entry) = entry else {
                 return Ok(None);
             };
-            let visible = match &self.filter_under {
+            // `cfg!`: without path checks the listing code is left out of the adapter.
+            let visible = match self.filter.as_ref().filter(|_| cfg!(feature = "paths")) {
                 None => true,
-                Some(dir) => match rules().access(&rules::join(dir, [entry.name.as_str()])) {
+                Some(listing) => match listing.access(&entry.name) {
                     Access::Full => true,
                     Access::Traverse => entry.type_ == host::DescriptorType::Directory,
                     Access::None => false,
@@ -491,7 +529,8 @@ impl PreopensGuest for Fs {
             .into_iter()
             .filter_map(|(descriptor, name)| {
                 let root = rules::preopen_root(&name);
-                let writable = match rules.preopen(&root) {
+                let visible = !filters_paths() || rules.access(&root) != Access::None;
+                let writable = match rules.preopen_visible(&root, visible) {
                     PreopenRule::Hide => return None,
                     PreopenRule::ReadOnly => false,
                     PreopenRule::ReadWrite => true,

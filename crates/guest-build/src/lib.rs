@@ -31,11 +31,19 @@ pub enum Kind {
     Cdylib,
 }
 
-/// Builds `packages` for `target` and returns the directory holding the artifacts.
+/// Builds `packages` for `target`, with `features` (of those packages) enabled, and returns the
+/// directory holding the artifacts. Building the same package again with other features
+/// overwrites them: read them first.
 ///
 /// Tells cargo to rerun the build script when the sources under `watch` (relative to the
 /// workspace root) change.
-pub fn build(packages: &[&str], kind: Kind, target: &str, watch: &[&str]) -> PathBuf {
+pub fn build(
+    packages: &[&str],
+    features: &[&str],
+    kind: Kind,
+    target: &str,
+    watch: &[&str],
+) -> PathBuf {
     let root = workspace_root();
     for path in watch.iter().chain(&["wit", "Cargo.lock", "Cargo.toml"]) {
         println!("cargo:rerun-if-changed={}", root.join(path).display());
@@ -44,19 +52,20 @@ pub fn build(packages: &[&str], kind: Kind, target: &str, watch: &[&str]) -> Pat
         Some(dir) => PathBuf::from(dir).join("guests"),
         None => root.join("target").join("guests"),
     };
+    let features = features.join(",");
+    let features: &[&str] = if features.is_empty() {
+        &[]
+    } else {
+        &["--features", &features]
+    };
     match kind {
-        Kind::Binaries => cargo(&root, &target_dir, "build", target, packages, &[]),
+        Kind::Binaries => cargo(&root, &target_dir, "build", target, packages, features),
         // `cargo rustc` takes one package at a time.
         Kind::Cdylib => {
             for package in packages {
-                cargo(
-                    &root,
-                    &target_dir,
-                    "rustc",
-                    target,
-                    &[package],
-                    &["--crate-type", "cdylib"],
-                );
+                let mut extra = features.to_vec();
+                extra.extend(["--crate-type", "cdylib"]);
+                cargo(&root, &target_dir, "rustc", target, &[package], &extra);
             }
         }
     }

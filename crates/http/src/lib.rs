@@ -31,9 +31,9 @@ fn rules() -> Option<&'static HttpRules> {
     static RULES: OnceLock<Option<HttpRules>> = OnceLock::new();
     RULES
         .get_or_init(|| {
-            compiled::decode(&source::policy())
+            compiled::decode_section(&source::policy(), |e| e.http)
                 .ok()
-                .map(|policy| policy.http.unwrap_or_default())
+                .map(Option::unwrap_or_default)
         })
         .as_ref()
 }

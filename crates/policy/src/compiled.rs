@@ -105,12 +105,64 @@ impl EnvRules {
     }
 }
 
-/// Encodes a compiled policy for baking into a component.
-pub fn encode(policy: &CompiledPolicy) -> Vec<u8> {
-    postcard::to_allocvec(policy).expect("encoding into a Vec cannot fail")
+/// A compiled policy as it is baked in: each section encoded on its own, so that an adapter
+/// decodes (and carries the code to decode) only its own section, not every other adapter's.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub env: Option<Vec<u8>>,
+    pub fs: Option<Vec<u8>>,
+    pub clocks: Option<Vec<u8>>,
+    pub random: Option<Vec<u8>>,
+    pub http: Option<Vec<u8>>,
+    pub sockets: Option<Vec<u8>>,
+    pub routes: Vec<u8>,
 }
 
-/// Decodes what [`encode`] produced.
+fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    postcard::to_allocvec(value).expect("encoding into a Vec cannot fail")
+}
+
+fn from_bytes<T: serde::de::DeserializeOwned>(
+    bytes: Option<Vec<u8>>,
+) -> Result<Option<T>, postcard::Error> {
+    bytes.map(|b| postcard::from_bytes(&b)).transpose()
+}
+
+/// Encodes a compiled policy for baking into a component.
+pub fn encode(policy: &CompiledPolicy) -> Vec<u8> {
+    fn section<T: Serialize>(rules: &Option<T>) -> Option<Vec<u8>> {
+        rules.as_ref().map(to_bytes)
+    }
+    to_bytes(&Envelope {
+        env: section(&policy.env),
+        fs: section(&policy.fs),
+        clocks: section(&policy.clocks),
+        random: section(&policy.random),
+        http: section(&policy.http),
+        sockets: section(&policy.sockets),
+        routes: to_bytes(&policy.routes),
+    })
+}
+
+/// Decodes everything [`encode`] produced.
 pub fn decode(bytes: &[u8]) -> Result<CompiledPolicy, postcard::Error> {
-    postcard::from_bytes(bytes)
+    let envelope: Envelope = postcard::from_bytes(bytes)?;
+    Ok(CompiledPolicy {
+        env: from_bytes(envelope.env)?,
+        fs: from_bytes(envelope.fs)?,
+        clocks: from_bytes(envelope.clocks)?,
+        random: from_bytes(envelope.random)?,
+        http: from_bytes(envelope.http)?,
+        sockets: from_bytes(envelope.sockets)?,
+        routes: postcard::from_bytes(&envelope.routes)?,
+    })
+}
+
+/// Decodes one section of what [`encode`] produced, the one `pick` takes from the envelope
+/// (`|e| e.fs`). `Ok(None)`: the policy leaves that area alone.
+pub fn decode_section<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    pick: fn(Envelope) -> Option<Vec<u8>>,
+) -> Result<Option<T>, postcard::Error> {
+    from_bytes(pick(postcard::from_bytes(bytes)?))
 }

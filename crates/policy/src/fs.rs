@@ -64,14 +64,45 @@ impl FsRules {
         if !self.filters_paths() {
             return Access::Full;
         }
-        let mut prefixes = prefixes(path);
-        if prefixes.clone().any(|p| self.deny.is_match(p)) {
+        let folded = self.deny.fold(path);
+        if prefixes(&folded).any(|p| self.deny.is_match_folded(p)) {
             return Access::None;
         }
         let allowed = match &self.allow {
             None => true,
-            Some(allow) => prefixes.any(|p| allow.is_match(p)),
+            Some(allow) => prefixes(path).any(|p| allow.is_match(p)),
         };
+        self.allowed_or_traverse(allowed, path)
+    }
+
+    /// What the app may do with the entries of the directory `dir` (normalised), which it has
+    /// opened: [`FsRules::access`] of `dir/NAME` is `listing.access(NAME)`. Evaluates what the
+    /// entries share (the directory's own prefixes) once per listing, not once per entry.
+    pub fn listing(&self, dir: &str) -> Listing<'_> {
+        let parent = if self.filters_paths() {
+            let folded = self.deny.fold(dir);
+            if prefixes(&folded).any(|p| self.deny.is_match_folded(p)) {
+                ParentAccess::Denied
+            } else if self
+                .allow
+                .as_ref()
+                .is_none_or(|allow| prefixes(dir).any(|p| allow.is_match(p)))
+            {
+                ParentAccess::Allowed
+            } else {
+                ParentAccess::Undecided
+            }
+        } else {
+            ParentAccess::Allowed
+        };
+        Listing {
+            rules: self,
+            dir: String::from(dir),
+            parent,
+        }
+    }
+
+    fn allowed_or_traverse(&self, allowed: bool, path: &str) -> Access {
         if allowed {
             Access::Full
         } else if path == "/" || self.traverse.is_match(path) {
@@ -84,7 +115,13 @@ impl FsRules {
     /// The rule for the preopen whose normalised guest path is `root`: hidden, read-only or
     /// writable (as far as the policy is concerned; the host may grant less).
     pub fn preopen(&self, root: &str) -> PreopenRule {
-        if self.mode == FsMode::Deny || self.access(root) == Access::None {
+        self.preopen_visible(root, self.access(root) != Access::None)
+    }
+
+    /// [`FsRules::preopen`], given whether the path globs leave `root` visible: for an adapter
+    /// that does not check paths, so that it does not carry the matching code.
+    pub fn preopen_visible(&self, root: &str, visible: bool) -> PreopenRule {
+        if self.mode == FsMode::Deny || !visible {
             return PreopenRule::Hide;
         }
         let explicit = self
@@ -97,6 +134,48 @@ impl FsRules {
             (FsMode::ReadOnly, _) | (_, Some(PreopenRule::ReadOnly)) => PreopenRule::ReadOnly,
             _ => PreopenRule::ReadWrite,
         }
+    }
+}
+
+/// What a listed directory's prefixes decided for all of its entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ParentAccess {
+    /// A prefix matches a `deny` glob: every entry is hidden.
+    Denied,
+    /// No prefix is denied and one is allowed: each entry is allowed unless denied itself.
+    Allowed,
+    /// Neither: each entry is decided by its own name.
+    Undecided,
+}
+
+/// [`FsRules::access`] for the entries of one directory; see [`FsRules::listing`].
+#[derive(Clone, Debug)]
+pub struct Listing<'a> {
+    rules: &'a FsRules,
+    dir: String,
+    parent: ParentAccess,
+}
+
+impl Listing<'_> {
+    /// What the app may do with the entry `name` of the listed directory.
+    pub fn access(&self, name: &str) -> Access {
+        let rules = self.rules;
+        if !rules.filters_paths() {
+            return Access::Full;
+        }
+        if self.parent == ParentAccess::Denied {
+            return Access::None;
+        }
+        let path = join(&self.dir, [name]);
+        if rules.deny.is_match(&path) {
+            return Access::None;
+        }
+        let allowed = self.parent == ParentAccess::Allowed
+            || rules
+                .allow
+                .as_ref()
+                .is_none_or(|allow| allow.is_match(&path));
+        rules.allowed_or_traverse(allowed, &path)
     }
 }
 

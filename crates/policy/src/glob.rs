@@ -65,12 +65,26 @@ impl GlobList {
     }
 
     pub fn is_match(&self, input: &str) -> bool {
-        let sep = self.separator.unwrap_or(Separator::None);
         if self.case_insensitive {
-            let lowered = input.to_lowercase();
-            self.patterns.iter().any(|p| p.is_match(&lowered, sep))
+            self.is_match_folded(&input.to_lowercase())
         } else {
-            self.patterns.iter().any(|p| p.is_match(input, sep))
+            self.is_match_folded(input)
+        }
+    }
+
+    /// [`GlobList::is_match`] for an input already passed through [`GlobList::fold`], so that a
+    /// caller matching many prefixes of one path lowercases it once.
+    pub fn is_match_folded(&self, folded: &str) -> bool {
+        let sep = self.separator.unwrap_or(Separator::None);
+        self.patterns.iter().any(|p| p.is_match(folded, sep))
+    }
+
+    /// `input` as this list matches it: lowercased if the list is case-insensitive.
+    pub fn fold<'a>(&self, input: &'a str) -> alloc::borrow::Cow<'a, str> {
+        if self.case_insensitive {
+            alloc::borrow::Cow::Owned(input.to_lowercase())
+        } else {
+            alloc::borrow::Cow::Borrowed(input)
         }
     }
 }

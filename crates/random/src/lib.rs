@@ -24,9 +24,9 @@ use interpose_policy::random::{RandomRules, SeededRandom};
 fn generators() -> &'static Option<Mutex<SeededRandom>> {
     static GENERATORS: OnceLock<Option<Mutex<SeededRandom>>> = OnceLock::new();
     GENERATORS.get_or_init(|| {
-        let policy = compiled::decode(&source::policy())
+        let rules: Option<RandomRules> = compiled::decode_section(&source::policy(), |e| e.random)
             .expect("interpose: the baked-in policy does not decode; recompose with this version");
-        match policy.random.unwrap_or_default() {
+        match rules.unwrap_or_default() {
             RandomRules::Seeded(seed) => Some(Mutex::new(SeededRandom::new(seed))),
             RandomRules::Deny => None,
             RandomRules::Host => panic!(

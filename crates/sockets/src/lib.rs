@@ -53,9 +53,9 @@ fn rules() -> Option<&'static SocketRules> {
     static RULES: OnceLock<Option<SocketRules>> = OnceLock::new();
     RULES
         .get_or_init(|| {
-            compiled::decode(&source::policy())
+            compiled::decode_section(&source::policy(), |e| e.sockets)
                 .ok()
-                .map(|policy| policy.sockets.unwrap_or_default())
+                .map(Option::unwrap_or_default)
         })
         .as_ref()
 }

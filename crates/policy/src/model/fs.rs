@@ -30,6 +30,14 @@ pub struct FsPolicy {
     pub preopens: BTreeMap<String, PreopenPolicy>,
 }
 
+impl FsPolicy {
+    /// Whether paths must be checked against globs ([`crate::fs::FsRules::filters_paths`] of
+    /// the compiled rules).
+    pub fn filters_paths(&self) -> bool {
+        self.allow.is_some() || !self.deny.is_empty()
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FsModePolicy {

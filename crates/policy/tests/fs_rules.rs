@@ -1,0 +1,112 @@
+//! The compiled `fs` rules: `FsRules::listing`, which filters directory listings, decides every
+//! entry exactly as `FsRules::access` decides its full path; the composer and the adapters agree
+//! on whether paths are checked at all.
+
+use interpose_policy::Policy;
+use interpose_policy::fs::FsRules;
+
+fn rules(json: &str) -> FsRules {
+    Policy::parse(json, "test.json")
+        .unwrap()
+        .compile()
+        .fs
+        .unwrap()
+}
+
+const POLICIES: &[&str] = &[
+    r#"{"fs": {"mode": "read-only"}}"#,
+    r#"{"fs": {"allow": ["/data/**"], "deny": ["/data/secret"]}}"#,
+    r#"{"fs": {"allow": ["/data/src/**/*.rs", "/data/README"], "deny": ["**/*.pem", "/data/tmp/**"]}}"#,
+    r#"{"fs": {"allow": ["/data/**/c.txt"]}}"#,
+    r#"{"fs": {"deny": ["/data/Secret*", "**/node_modules/**"]}}"#,
+    r#"{"fs": {"allow": ["/data/a"], "deny": ["/data/a/b"]}}"#,
+];
+
+const DIRS: &[&str] = &[
+    "/",
+    "/data",
+    "/data/src",
+    "/data/src/deep",
+    "/data/secret",
+    "/data/SECRET",
+    "/data/tmp",
+    "/data/a",
+    "/data/a/b",
+    "/data/x/node_modules",
+    "/other",
+];
+
+const NAMES: &[&str] = &[
+    "data",
+    "src",
+    "secret",
+    "SECRET",
+    "Secrets",
+    "key.pem",
+    "KEY.PEM",
+    "lib.rs",
+    "c.txt",
+    "README",
+    "tmp",
+    "a",
+    "b",
+    "node_modules",
+    "deep",
+    "x",
+];
+
+#[test]
+fn a_listing_decides_each_entry_as_access_decides_its_path() {
+    let mut checked = 0;
+    for policy in POLICIES {
+        let rules = rules(policy);
+        for dir in DIRS {
+            let listing = rules.listing(dir);
+            for name in NAMES {
+                let path = interpose_policy::fs::join(dir, [*name]);
+                assert_eq!(
+                    listing.access(name),
+                    rules.access(&path),
+                    "{policy}: {path}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, POLICIES.len() * DIRS.len() * NAMES.len());
+}
+
+#[test]
+fn listings_hide_denied_entries_and_everything_below_a_denied_directory() {
+    use interpose_policy::fs::Access;
+    let rules = rules(POLICIES[1]);
+    assert_eq!(rules.listing("/data").access("secret"), Access::None);
+    assert_eq!(rules.listing("/data").access("public"), Access::Full);
+    assert_eq!(
+        rules.listing("/data/secret").access("key.pem"),
+        Access::None
+    );
+    // `/data/**` allows what is below `/data`; `/data` itself leads there.
+    assert_eq!(rules.listing("/").access("data"), Access::Traverse);
+    assert_eq!(rules.listing("/").access("other"), Access::None);
+}
+
+#[test]
+fn the_composer_and_the_adapter_agree_on_whether_paths_are_checked() {
+    // The composer picks the `fs` adapter built without path checks from the policy; the
+    // adapter refuses compiled rules that check paths. Both must say the same.
+    for json in POLICIES.iter().chain(&[
+        r#"{"fs": {}}"#,
+        r#"{"fs": {"allow": []}}"#,
+        r#"{"fs": {"mode": "deny"}}"#,
+        r#"{"fs": {"preopens": {"/tmp": "hide"}}}"#,
+    ]) {
+        let policy = Policy::parse(json, "test.json").unwrap();
+        let fs = policy.fs.as_ref().unwrap();
+        assert_eq!(
+            fs.filters_paths(),
+            policy.compile().fs.unwrap().filters_paths(),
+            "{json}"
+        );
+    }
+}
