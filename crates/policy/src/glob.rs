@@ -91,7 +91,27 @@ impl GlobList {
 
 impl Pattern {
     pub fn is_match(&self, input: &str, sep: Separator) -> bool {
-        match_tokens(&self.tokens, input.as_bytes(), sep == Separator::Slash)
+        self.may_match(input)
+            && match_tokens(&self.tokens, input.as_bytes(), sep == Separator::Slash)
+    }
+
+    /// A cheap necessary condition: a match starts with the pattern's leading literal, ends with
+    /// its trailing one, and contains every literal. Most patterns of a policy do not match a
+    /// given path, and this rejects most of them (`**/*.pem`, `/data/src/**`) without the
+    /// backtracking matcher.
+    fn may_match(&self, input: &str) -> bool {
+        fn literal(token: Option<&Token>) -> Option<&str> {
+            match token {
+                Some(Token::Literal(text)) => Some(text),
+                _ => None,
+            }
+        }
+        literal(self.tokens.first()).is_none_or(|prefix| input.starts_with(prefix))
+            && literal(self.tokens.last()).is_none_or(|suffix| input.ends_with(suffix))
+            && self
+                .tokens
+                .iter()
+                .all(|token| literal(Some(token)).is_none_or(|text| input.contains(text)))
     }
 }
 
