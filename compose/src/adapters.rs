@@ -62,6 +62,14 @@ pub const HTTP: Adapter = Adapter {
     interfaces: &["wasi:http/outgoing-handler"],
 };
 
+/// `http` that also changes headers (`set-headers`, `strip-headers`): it has to wrap
+/// `wasi:http/types` as well, so it is only plugged when a rule changes headers.
+pub const HTTP_HEADERS: Adapter = Adapter {
+    name: "http-headers",
+    component: interpose_adapters::HTTP_HEADERS,
+    interfaces: &["wasi:http/types", "wasi:http/outgoing-handler"],
+};
+
 pub const SOCKETS: Adapter = Adapter {
     name: "sockets",
     component: interpose_adapters::SOCKETS,
@@ -75,7 +83,16 @@ pub const SOCKETS: Adapter = Adapter {
 };
 
 /// Every adapter, in the order they are instantiated.
-pub const ALL: &[&Adapter] = &[&ENV, &FS, &FS_PATHS, &CLOCKS, &RANDOM, &HTTP, &SOCKETS];
+pub const ALL: &[&Adapter] = &[
+    &ENV,
+    &FS,
+    &FS_PATHS,
+    &CLOCKS,
+    &RANDOM,
+    &HTTP,
+    &HTTP_HEADERS,
+    &SOCKETS,
+];
 
 /// The denial stub exporting `interface` (unversioned) without importing it, if any.
 pub fn stub(interface: &str) -> Option<&'static [u8]> {

@@ -40,6 +40,12 @@ pub enum ComposeError {
         quoted(.0), if .0.len() == 1 { "it" } else { "them" }, if .0.len() == 1 { "it" } else { "them" }
     )]
     UndecidedImports(Vec<String>),
+    #[error(
+        "the app serves HTTP (it exports `{0}`), and the policy's `set-headers`/`strip-headers` \
+         replace `wasi:http/types`, whose requests the host hands to that export; leave header \
+         changes out of the policy for this app"
+    )]
+    HeadersWhileServing(String),
     #[error("internal composition error (please report it): {0}")]
     Internal(String),
 }
@@ -144,6 +150,16 @@ impl Composer {
         }
         if !undecided.is_empty() {
             return Err(ComposeError::UndecidedImports(undecided));
+        }
+        let wraps_http_types = routes.iter().any(|(import, route)| {
+            unversioned(import) == "wasi:http/types" && matches!(route, Route::Adapter(_))
+        });
+        if let Some(export) = app_world
+            .exports
+            .keys()
+            .find(|e| wraps_http_types && unversioned(e) == "wasi:http/incoming-handler")
+        {
+            return Err(ComposeError::HeadersWhileServing(export.clone()));
         }
         if routes
             .iter()

@@ -58,6 +58,25 @@ impl Inspection {
             .find(|(name, _)| unversioned(name) == interface)
             .map(|(_, r)| r)
     }
+
+    /// Host imports at a newer version than the app's own import of the same interface:
+    /// `(app's import, host import)`. Composing raised what the host must provide there (an
+    /// adapter needs the newer version).
+    pub fn raised_versions(&self) -> Vec<(&str, &str)> {
+        let version = |name: &str| -> Option<Vec<u64>> {
+            let (_, v) = name.split_once('@')?;
+            v.split('.').map(|n| n.parse().ok()).collect()
+        };
+        let mut raised = Vec::new();
+        for import in &self.imports {
+            for (app, _) in &self.routes {
+                if unversioned(app) == unversioned(import) && version(app) < version(import) {
+                    raised.push((app.as_str(), import.as_str()));
+                }
+            }
+        }
+        raised
+    }
 }
 
 impl fmt::Display for Inspection {
@@ -84,6 +103,13 @@ impl fmt::Display for Inspection {
         writeln!(f, "\nimports (what the host must provide):")?;
         for import in &self.imports {
             writeln!(f, "  {import}")?;
+        }
+        for (app, host) in self.raised_versions() {
+            writeln!(
+                f,
+                "  note: the app imports {app}, the composed component needs {host} from the \
+                 host (an adapter is built against it)"
+            )?;
         }
         writeln!(f, "\nexports:")?;
         for export in &self.exports {
@@ -167,6 +193,17 @@ fn describe_http(http: &interpose_policy::http::HttpRules) -> String {
             rule.schemes.as_ref().map_or_else(any, |s| s.join(", ")),
             rule.paths.as_ref().map_or_else(any, |g| list(&g.sources)),
         );
+        // Names only: a value is often a credential, and this output ends up in logs.
+        if !rule.set_headers.is_empty() {
+            let names: Vec<String> = rule.set_headers.iter().map(|(n, _)| n.clone()).collect();
+            out += &format!(
+                "      sets headers {} (values not shown)\n",
+                names.join(", ")
+            );
+        }
+        if !rule.strip_headers.is_empty() {
+            out += &format!("      strips headers {}\n", rule.strip_headers.join(", "));
+        }
     }
     out
 }

@@ -40,8 +40,12 @@ pub fn decide(policy: &Policy, interface: &str) -> Decision {
         // app got from some other interface, and terminal-input/-output only define types.
         i if i.starts_with("wasi:io/") => Decision::Host,
         "wasi:cli/terminal-input" | "wasi:cli/terminal-output" => Decision::Host,
-        // Types and constructors; the capability is `outgoing-handler`.
-        "wasi:http/types" => Decision::Host,
+        // Types and constructors; the capability is `outgoing-handler`. Changing headers needs
+        // requests of the adapter's own, though.
+        "wasi:http/types" => match &policy.http {
+            Some(http) if http.rewrites_headers() => Decision::Adapter(&adapters::HTTP_HEADERS),
+            _ => Decision::Host,
+        },
 
         "wasi:cli/environment" if policy.env.is_some() || strict => {
             Decision::Adapter(&adapters::ENV)
@@ -83,6 +87,7 @@ pub fn decide(policy: &Policy, interface: &str) -> Decision {
         "wasi:http/outgoing-handler" => match &policy.http {
             Some(HttpPolicy::Host) => Decision::Host,
             Some(HttpPolicy::Deny) => Decision::Deny,
+            Some(http) if http.rewrites_headers() => Decision::Adapter(&adapters::HTTP_HEADERS),
             Some(HttpPolicy::Allow { .. }) => Decision::Adapter(&adapters::HTTP),
             None => unmentioned,
         },

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 mod stubs;
 
 /// (name, package, its features) of every adapter. `fs` is built twice: `fs-paths` checks path
-/// globs, `fs` leaves that code out (see `crates/fs/Cargo.toml`).
+/// globs, `fs` leaves that code out (see `crates/fs/Cargo.toml`); so is `http`: `http-headers`
+/// also rewrites headers (see `crates/http/Cargo.toml`).
 const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("env", "interpose-env", &[]),
     ("fs", "interpose-fs", &[]),
@@ -17,6 +18,11 @@ const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("clocks", "interpose-clocks", &[]),
     ("random", "interpose-random", &[]),
     ("http", "interpose-http", &[]),
+    (
+        "http-headers",
+        "interpose-http",
+        &["interpose-http/headers"],
+    ),
     ("sockets", "interpose-sockets", &[]),
 ];
 

@@ -15,12 +15,16 @@ use interpose_tests::{compose, policy, programs, runner, stdout_lines};
 const MAX_CONNECTIONS: usize = 16;
 const LIFETIME: Duration = Duration::from_secs(120);
 
+/// One request as the server received it: the request line (`METHOD TARGET`) and the headers,
+/// names lowercased.
+type Received = (String, Vec<(String, String)>);
+
 /// A one-thread HTTP/1.1 server on 127.0.0.1 that answers `200 ok` to everything and records
-/// each request line (`METHOD TARGET`). It stops when dropped, after `MAX_CONNECTIONS`
-/// connections, or after `LIFETIME`, whichever comes first.
+/// each request. It stops when dropped, after `MAX_CONNECTIONS` connections, or after
+/// `LIFETIME`, whichever comes first.
 struct Server {
     port: u16,
-    seen: Arc<Mutex<Vec<String>>>,
+    seen: Arc<Mutex<Vec<Received>>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -66,7 +70,12 @@ impl Server {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// The request lines received.
     fn seen(&self) -> Vec<String> {
+        self.received().into_iter().map(|(line, _)| line).collect()
+    }
+
+    fn received(&self) -> Vec<Received> {
         self.seen.lock().unwrap().clone()
     }
 }
@@ -82,7 +91,7 @@ impl Drop for Server {
 
 /// Reads the request line and headers (at most 16 KiB, 5 s), records the request line, then
 /// replies: recording first, so the test sees the line as soon as the app has its answer.
-fn answer(mut stream: TcpStream, seen: &Mutex<Vec<String>>) -> Option<()> {
+fn answer(mut stream: TcpStream, seen: &Mutex<Vec<Received>>) -> Option<()> {
     stream.set_nonblocking(false).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut head = Vec::new();
@@ -94,9 +103,15 @@ fn answer(mut stream: TcpStream, seen: &Mutex<Vec<String>>) -> Option<()> {
         }
     }
     let text = String::from_utf8_lossy(&head);
-    let line = text.lines().next()?;
+    let mut lines = text.lines();
+    let line = lines.next()?;
     let line = line.strip_suffix(" HTTP/1.1").unwrap_or(line).to_owned();
-    seen.lock().unwrap().push(line);
+    let headers = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    seen.lock().unwrap().push((line, headers));
     let _ =
         stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
     Some(())
@@ -234,4 +249,155 @@ fn host_passes_through_and_deny_removes_the_handler() {
     let outcome = runner().run(&denied, &options).unwrap();
     assert!(outcome.trap.is_some(), "{outcome:?}");
     assert_eq!(a.seen(), ["GET /x"]);
+}
+
+/// Headers named `name` in one received request.
+fn header<'a>(received: &'a Received, name: &str) -> Vec<&'a str> {
+    received
+        .1
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+#[test]
+fn a_rule_sets_and_strips_headers_that_the_app_never_sees() {
+    let (api, other) = (Server::start(), Server::start());
+    let json = format!(
+        r#"{{"http": {{"allow": [
+            {{"authority": "127.0.0.1:{}", "set-headers": {{"Authorization": "Bearer injected"}},
+              "strip-headers": ["cookie"]}},
+            {{"authority": "127.0.0.1:{}"}}
+        ]}}}}"#,
+        api.port, other.port
+    );
+    let composition = Composer::new(policy(&json))
+        .compose(programs::HTTP_CLIENT)
+        .unwrap();
+    let plugged: Vec<String> = composition.plugged().into_iter().map(|(a, _)| a).collect();
+    assert_eq!(plugged, ["http-headers"]);
+    let app_headers = "|authorization=Bearer forged|cookie=session=1|x-app=yes";
+    let (to_api, to_other) = (api.url("/v1"), other.url("/v1"));
+    let lines = client(
+        &composition.component,
+        &[
+            format!("{}{app_headers}", request("GET", &to_api)),
+            format!("{}{app_headers}", request("POST", &to_other)),
+            request("GET", "http://127.0.0.2:1/denied"),
+        ],
+    );
+    // The app reads back exactly what it set, on both requests.
+    let sees = "app sees authorization=Bearer forged; cookie=session=1; x-app=yes";
+    assert_eq!(
+        lines,
+        [
+            format!("GET {to_api}: {sees}"),
+            ok("GET", &to_api),
+            format!("POST {to_other}: {sees}"),
+            ok("POST", &to_other),
+            denied("GET", "http://127.0.0.2:1/denied"),
+        ]
+    );
+    // The rule's server got the injected credential instead of the app's, and no cookie.
+    let got = api.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(header(&got[0], "authorization"), ["Bearer injected"]);
+    assert!(header(&got[0], "cookie").is_empty(), "{got:?}");
+    assert_eq!(header(&got[0], "x-app"), ["yes"]);
+    // The other rule changes nothing: the credential never goes there.
+    let got = other.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(header(&got[0], "authorization"), ["Bearer forged"]);
+    assert_eq!(header(&got[0], "cookie"), ["session=1"]);
+}
+
+#[test]
+fn a_request_retargeted_after_its_headers_were_decided_is_refused() {
+    // The credential was added for `api` when the body was taken; pointing the request at
+    // another server afterwards must not carry it there.
+    let (api, other) = (Server::start(), Server::start());
+    let json = format!(
+        r#"{{"http": {{"allow": [
+            {{"authority": "127.0.0.1:{}", "set-headers": {{"authorization": "Bearer injected"}}}},
+            {{"authority": "127.0.0.1:{}"}}
+        ]}}}}"#,
+        api.port, other.port
+    );
+    let composed = compose(programs::HTTP_CLIENT, &json);
+    let url = api.url("/");
+    let retarget = format!("|x=1|@authority=127.0.0.1:{}", other.port);
+    let lines = client(&composed, &[format!("{}{retarget}", request("GET", &url))]);
+    assert_eq!(lines[1], denied("GET", &url));
+    assert!(api.received().is_empty() && other.received().is_empty());
+}
+
+#[test]
+fn without_header_changes_requests_stay_the_hosts_own() {
+    // The rewrite above is the adapter's doing: the plain `http` adapter sends what the app set.
+    let server = Server::start();
+    let json = format!(
+        r#"{{"http": {{"allow": [{{"authority": "127.0.0.1:{}"}}]}}}}"#,
+        server.port
+    );
+    let composed = compose(programs::HTTP_CLIENT, &json);
+    let url = server.url("/");
+    let lines = client(
+        &composed,
+        &[format!("{}|authorization=mine", request("GET", &url))],
+    );
+    assert_eq!(lines[1], ok("GET", &url));
+    assert_eq!(header(&server.received()[0], "authorization"), ["mine"]);
+}
+
+#[test]
+fn header_changes_are_refused_for_an_app_that_serves_http() {
+    let app = wat::parse_str(
+        r#"(component
+             (import "wasi:http/types@0.2.0" (instance))
+             (type $handler (instance))
+             (import "wasi:http/incoming-handler@0.2.0" (instance $h (type $handler)))
+             (export "wasi:http/incoming-handler@0.2.0" (instance $h)))"#,
+    )
+    .unwrap();
+    let policy = policy(r#"{"http": {"allow": [{"set-headers": {"x-a": "1"}}]}}"#);
+    let error = Composer::new(policy).compose(&app).unwrap_err().to_string();
+    assert!(error.contains("the app serves HTTP"), "{error}");
+}
+
+#[test]
+fn inspect_says_when_header_changes_need_a_newer_host() {
+    // The `http-headers` adapter is built against wasi:http 0.2.12 (it must export every item a
+    // newer app's import names), so an app of 0.2.0 then needs 0.2.12 from its host.
+    let app = wat::parse_str(
+        r#"(component
+             (import "wasi:http/types@0.2.0" (instance))
+             (import "wasi:http/outgoing-handler@0.2.0" (instance)))"#,
+    )
+    .unwrap();
+    let policy = policy(r#"{"http": {"allow": [{"strip-headers": ["cookie"]}]}}"#);
+    let composed = Composer::new(policy).compose(&app).unwrap().component;
+    let inspection = interpose::inspect(&composed).unwrap();
+    assert!(
+        inspection
+            .raised_versions()
+            .contains(&("wasi:http/types@0.2.0", "wasi:http/types@0.2.12")),
+        "{inspection}"
+    );
+    assert!(
+        inspection
+            .to_string()
+            .contains("note: the app imports wasi:http/types@0.2.0")
+    );
+    // Apps of 0.2.12 need nothing newer.
+    let composed = compose(
+        programs::HTTP_CLIENT,
+        r#"{"http": {"allow": [{"strip-headers": ["cookie"]}]}}"#,
+    );
+    assert!(
+        interpose::inspect(&composed)
+            .unwrap()
+            .raised_versions()
+            .is_empty()
+    );
 }

@@ -5,7 +5,11 @@
 //! them with `interpose_policy::http::HttpRules` (shared with the composer), and either hands the
 //! very same request to the host's `handle` or drops it and returns
 //! `error-code::HTTP-request-denied`. Headers and bodies never pass through the adapter.
+//!
+//! Built with the `headers` feature it is the `http-headers` adapter (`headers.rs`), which also
+//! changes the headers of the requests it lets through.
 
+#[cfg(not(feature = "headers"))]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
@@ -14,14 +18,22 @@ mod bindings {
     });
 }
 
+#[cfg(feature = "headers")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/http-headers",
+        world: "interpose:http-headers/http-headers",
+        generate_all,
+    });
+}
+
+#[cfg(feature = "headers")]
+mod headers;
+
 use std::sync::OnceLock;
 
-use bindings::exports::wasi::http::outgoing_handler::Guest;
 use bindings::interpose::policy::source;
-use bindings::wasi::http::outgoing_handler as host;
-use bindings::wasi::http::types::{
-    ErrorCode, FutureIncomingResponse, Method, OutgoingRequest, RequestOptions, Scheme,
-};
+use bindings::wasi::http::types::{Method, OutgoingRequest, Scheme};
 use interpose_policy::compiled;
 use interpose_policy::http::HttpRules;
 
@@ -61,46 +73,77 @@ fn scheme_name(scheme: &Scheme) -> &str {
     }
 }
 
-struct HttpAdapter;
+/// What the rules look at in a host request: method, scheme, authority, path-with-query.
+struct Target {
+    method: Method,
+    scheme: Scheme,
+    authority: String,
+    path: String,
+}
 
-impl Guest for HttpAdapter {
-    fn handle(
-        request: OutgoingRequest,
-        options: Option<RequestOptions>,
-    ) -> Result<FutureIncomingResponse, ErrorCode> {
-        let Some(rules) = rules() else {
-            return Err(ErrorCode::InternalError(Some(
-                "interpose: the baked-in policy does not decode; recompose with this version"
-                    .into(),
-            )));
-        };
-        // Without a scheme the host picks one; make it explicit so that what is checked is what
-        // is sent. `https` is what hosts default to (wasmtime does).
+impl Target {
+    /// Reads the target of `request`. Without a scheme the host picks one; it is made explicit
+    /// (`https`, what hosts default to, wasmtime included) so that what is checked is what is
+    /// sent. `Err` if the host refuses that.
+    fn of(request: &OutgoingRequest) -> Result<Target, ()> {
         let scheme = match request.scheme() {
             Some(scheme) => scheme,
             None => {
-                request
-                    .set_scheme(Some(&Scheme::Https))
-                    .map_err(|()| ErrorCode::HttpRequestUriInvalid)?;
+                request.set_scheme(Some(&Scheme::Https))?;
                 Scheme::Https
             }
         };
-        let method = request.method();
-        let authority = request.authority().unwrap_or_default();
-        // No path means the empty path: `/` on the wire.
-        let path = request.path_with_query().unwrap_or_else(|| "/".into());
-        if rules.allows(
-            method_name(&method),
-            scheme_name(&scheme),
-            &authority,
-            &path,
-        ) {
-            host::handle(request, options)
-        } else {
-            drop(request);
-            Err(ErrorCode::HttpRequestDenied)
-        }
+        Ok(Target {
+            method: request.method(),
+            scheme,
+            authority: request.authority().unwrap_or_default(),
+            // No path means the empty path: `/` on the wire.
+            path: request.path_with_query().unwrap_or_else(|| "/".into()),
+        })
+    }
+
+    /// The first rule that lets it through, if any.
+    fn rule(&self, rules: &'static HttpRules) -> Option<&'static interpose_policy::http::HttpRule> {
+        rules.matching_rule(
+            method_name(&self.method),
+            scheme_name(&self.scheme),
+            &self.authority,
+            &self.path,
+        )
     }
 }
 
-bindings::export!(HttpAdapter with_types_in bindings);
+const UNDECODABLE: &str =
+    "interpose: the baked-in policy does not decode; recompose with this version";
+
+#[cfg(not(feature = "headers"))]
+mod check_only {
+    use super::bindings::exports::wasi::http::outgoing_handler::Guest;
+    use super::bindings::wasi::http::outgoing_handler as host;
+    use super::bindings::wasi::http::types::{
+        ErrorCode, FutureIncomingResponse, OutgoingRequest, RequestOptions,
+    };
+    use super::{Target, UNDECODABLE, rules};
+
+    struct HttpAdapter;
+
+    impl Guest for HttpAdapter {
+        fn handle(
+            request: OutgoingRequest,
+            options: Option<RequestOptions>,
+        ) -> Result<FutureIncomingResponse, ErrorCode> {
+            let Some(rules) = rules() else {
+                return Err(ErrorCode::InternalError(Some(UNDECODABLE.into())));
+            };
+            let target = Target::of(&request).map_err(|()| ErrorCode::HttpRequestUriInvalid)?;
+            if target.rule(rules).is_some() {
+                host::handle(request, options)
+            } else {
+                drop(request);
+                Err(ErrorCode::HttpRequestDenied)
+            }
+        }
+    }
+
+    super::bindings::export!(HttpAdapter with_types_in super::bindings);
+}

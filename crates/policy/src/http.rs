@@ -31,6 +31,11 @@ pub struct HttpRule {
     pub schemes: Option<Vec<String>>,
     /// Over the path part of the path-with-query (the query is ignored); `*` stops at `/`.
     pub paths: Option<GlobList>,
+    /// Headers set on the requests this rule lets through (names lowercased), replacing any the
+    /// app set under the same name; the app never sees them.
+    pub set_headers: Vec<(String, String)>,
+    /// Headers removed from the requests this rule lets through (names lowercased).
+    pub strip_headers: Vec<String>,
 }
 
 impl HttpRules {
@@ -44,16 +49,63 @@ impl HttpRules {
         authority: &str,
         path_with_query: &str,
     ) -> bool {
+        self.matching_rule(method, scheme, authority, path_with_query)
+            .is_some()
+    }
+
+    /// The first rule that matches a request with these parts (see [`HttpRules::allows`]): the
+    /// one whose header changes apply to it.
+    pub fn matching_rule(
+        &self,
+        method: &str,
+        scheme: &str,
+        authority: &str,
+        path_with_query: &str,
+    ) -> Option<&HttpRule> {
         let scheme = scheme.to_ascii_lowercase();
         let authorities = authority_forms(&scheme, authority);
         let path = request_path(path_with_query);
         self.allow
             .iter()
-            .any(|rule| rule.matches(method, &scheme, &authorities, path))
+            .find(|rule| rule.matches(method, &scheme, &authorities, path))
+    }
+
+    /// Whether some rule changes headers: then the adapter that can rewrite requests is needed.
+    pub fn rewrites_headers(&self) -> bool {
+        self.allow.iter().any(HttpRule::rewrites_headers)
     }
 }
 
 impl HttpRule {
+    pub fn rewrites_headers(&self) -> bool {
+        !self.set_headers.is_empty() || !self.strip_headers.is_empty()
+    }
+
+    /// The headers to send for a request this rule lets through, given the app's: the stripped
+    /// ones and those `set-headers` replaces removed (names compare case-insensitively), then
+    /// `set-headers` added.
+    pub fn rewrite(&self, headers: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+        let replaced = |name: &str| {
+            self.strip_headers
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(name))
+                || self
+                    .set_headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        let mut out: Vec<(String, Vec<u8>)> = headers
+            .into_iter()
+            .filter(|(name, _)| !replaced(name))
+            .collect();
+        out.extend(
+            self.set_headers
+                .iter()
+                .map(|(name, value)| (name.clone(), value.as_bytes().to_vec())),
+        );
+        out
+    }
+
     fn matches(
         &self,
         method: &str,

@@ -176,19 +176,86 @@ fn precise_errors() {
 }
 
 #[test]
-fn header_rewriting_is_rejected_with_the_reason() {
+fn header_changes_belong_in_rules() {
     for json in [
         r#"{"http": {"allow": [], "set-headers": {"x-a": "1"}}}"#,
-        r#"{"http": {"allow": [{"strip-headers": ["authorization"]}]}}"#,
         r#"{"http": {"strip-headers": null, "allow": []}}"#,
     ] {
         let message = error(json);
         assert!(
-            message.contains("-headers`: not supported yet"),
+            message.contains("-headers`: header changes belong in the rule"),
             "{message}"
         );
-        assert!(message.contains("immutable"), "{message}");
     }
+}
+
+#[test]
+fn bad_header_changes_are_refused_with_the_reason() {
+    let cases = [
+        (
+            r#"{"http": {"allow": [{"set-headers": {"bad name": "1"}}]}}"#,
+            "not an HTTP header name",
+        ),
+        (
+            r#"{"http": {"allow": [{"strip-headers": [""]}]}}"#,
+            "not an HTTP header name",
+        ),
+        (
+            r#"{"http": {"allow": [{"set-headers": {"x-a": "1\r\nx-b: 2"}}]}}"#,
+            "no line breaks",
+        ),
+        (
+            r#"{"http": {"allow": [{"set-headers": {"x-a": " 1"}}]}}"#,
+            "white space",
+        ),
+        (
+            r#"{"http": {"allow": [{"set-headers": {"Host": "evil"}}]}}"#,
+            "`host` cannot be set",
+        ),
+        (
+            r#"{"http": {"allow": [{"set-headers": ["x"]}]}}"#,
+            "invalid type",
+        ),
+    ];
+    for (json, expected) in cases {
+        let message = error(json);
+        assert!(message.contains(expected), "{json}: {message}");
+        assert!(message.contains("p.json:1:"), "{json}: {message}");
+    }
+}
+
+#[test]
+fn the_first_matching_rule_rewrites_headers_case_insensitively() {
+    let http = rules(
+        r#"{"http": {"allow": [
+            {"authority": "api.example.com", "set-headers": {"Authorization": "Bearer t"},
+             "strip-headers": ["Cookie"]},
+            {"authority": "*"}
+        ]}}"#,
+    );
+    assert!(http.rewrites_headers());
+    let rule = http
+        .matching_rule("GET", "https", "api.example.com", "/")
+        .unwrap();
+    let app = vec![
+        ("authorization".to_owned(), b"Bearer forged".to_vec()),
+        ("COOKIE".to_owned(), b"a=1".to_vec()),
+        ("accept".to_owned(), b"*/*".to_vec()),
+    ];
+    assert_eq!(
+        rule.rewrite(app.clone()),
+        [
+            ("accept".to_owned(), b"*/*".to_vec()),
+            ("authorization".to_owned(), b"Bearer t".to_vec()),
+        ]
+    );
+    // Another authority falls to the second rule, which changes nothing.
+    let other = http
+        .matching_rule("GET", "https", "evil.example", "/")
+        .unwrap();
+    assert!(!other.rewrites_headers());
+    assert_eq!(other.rewrite(app.clone()), app);
+    assert!(!rules(r#"{"http": {"allow": [{}]}}"#).rewrites_headers());
 }
 
 #[test]
@@ -210,5 +277,5 @@ fn the_schema_describes_the_allowlist() {
     for needle in ["HttpRulePolicy", "authority", "methods", "schemes", "paths"] {
         assert!(schema.contains(needle), "{needle} missing from {schema}");
     }
-    assert!(!schema.contains("set-headers"));
+    assert!(schema.contains("set-headers") && schema.contains("strip-headers"));
 }

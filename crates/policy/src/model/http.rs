@@ -1,6 +1,7 @@
 //! The `http` section: `wasi:http/outgoing-handler` passed through, denied, or filtered by an
 //! allowlist.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use schemars::JsonSchema;
@@ -55,12 +56,22 @@ pub struct HttpRulePolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub paths: Option<Vec<UrlPathGlob>>,
-    #[serde(rename = "set-headers", default, skip_serializing)]
-    #[schemars(skip)]
-    set_headers: HeadersNotSupported,
-    #[serde(rename = "strip-headers", default, skip_serializing)]
-    #[schemars(skip)]
-    strip_headers: HeadersNotSupported,
+    /// Headers set on the requests this rule lets through, replacing any the app set under the
+    /// same name (`{"authorization": "Bearer ..."}`); the app cannot read them.
+    #[serde(
+        rename = "set-headers",
+        default,
+        deserialize_with = "settable_headers",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub set_headers: BTreeMap<HeaderName, HeaderValue>,
+    /// Headers removed from the requests this rule lets through (`["cookie"]`).
+    #[serde(
+        rename = "strip-headers",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub strip_headers: Vec<HeaderName>,
 }
 
 impl HttpRulePolicy {
@@ -191,22 +202,96 @@ impl<'de> Deserialize<'de> for UrlPathGlob {
     }
 }
 
-/// `set-headers` / `strip-headers`: rejected with the reason whenever the key is present (even
-/// with `null`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct HeadersNotSupported;
+/// An HTTP header name (an RFC 9110 token), lowercased.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct HeaderName(#[schemars(with = "String")] pub String);
 
-impl<'de> Deserialize<'de> for HeadersNotSupported {
-    fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-        Err(de::Error::custom(HEADERS_NOT_SUPPORTED))
+/// Headers that hosts do not let components set (wasmtime refuses them): setting one would
+/// make every request fail.
+const FORBIDDEN_HEADERS: [&str; 10] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "http2-settings",
+];
+
+impl<'de> Deserialize<'de> for HeaderName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if text.is_empty() || !text.chars().all(tchar) {
+            return Err(de::Error::custom(format!(
+                "`{text}` is not an HTTP header name (a token such as `authorization`)"
+            )));
+        }
+        Ok(HeaderName(text.to_ascii_lowercase()))
     }
 }
 
-const HEADERS_NOT_SUPPORTED: &str = "not supported yet: in WASI 0.2 the headers of an outgoing \
-    request are immutable once the request is created, and its body can be taken only once, so \
-    changing headers needs an adapter that re-creates every request and copies every body \
-    through itself (virtualising `wasi:http/types`); interpose passes requests and their bodies \
-    to the host untouched";
+fn settable_headers<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<HeaderName, HeaderValue>, D::Error> {
+    let headers = BTreeMap::<HeaderName, HeaderValue>::deserialize(d)?;
+    if let Some(name) = headers
+        .keys()
+        .find(|name| FORBIDDEN_HEADERS.contains(&name.0.as_str()))
+    {
+        return Err(de::Error::custom(format!(
+            "`{}` cannot be set: WASI hosts do not let components set it, so every request \
+             would fail",
+            name.0
+        )));
+    }
+    Ok(headers)
+}
+
+/// An HTTP header value: visible ASCII, spaces and tabs, not starting or ending with white space.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct HeaderValue(#[schemars(with = "String")] pub String);
+
+impl<'de> Deserialize<'de> for HeaderValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if !text
+            .chars()
+            .all(|c| c == ' ' || c == '\t' || c.is_ascii_graphic())
+        {
+            return Err(de::Error::custom(
+                "a header value may hold visible ASCII characters, spaces and tabs only (no line \
+                 breaks)",
+            ));
+        }
+        if text.trim() != text {
+            return Err(de::Error::custom(
+                "a header value cannot start or end with white space",
+            ));
+        }
+        Ok(HeaderValue(text))
+    }
+}
+
+/// `set-headers` / `strip-headers` at the level of the `http` section: rejected, so that a
+/// credential goes only where one rule allows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct HeadersBelongInRules;
+
+impl<'de> Deserialize<'de> for HeadersBelongInRules {
+    fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(de::Error::custom(
+            "header changes belong in the rule of the requests they are for (`\"allow\": \
+             [{\"authority\": ..., \"set-headers\": {...}}]`), so that a credential is sent \
+             only where that rule allows",
+        ))
+    }
+}
 
 /// `Some(list)` for a non-empty list; an empty one is an error rather than a rule that never
 /// matches.
@@ -225,6 +310,16 @@ where
 }
 
 impl HttpPolicy {
+    /// Whether some rule changes headers ([`HttpRules::rewrites_headers`] of the compiled rules).
+    pub fn rewrites_headers(&self) -> bool {
+        match self {
+            HttpPolicy::Allow { allow } => allow
+                .iter()
+                .any(|rule| !rule.set_headers.is_empty() || !rule.strip_headers.is_empty()),
+            HttpPolicy::Host | HttpPolicy::Deny => false,
+        }
+    }
+
     /// The compiled allowlist; `None` for `"host"` and `"deny"` (no adapter is plugged).
     pub(super) fn compile(&self) -> Option<HttpRules> {
         let HttpPolicy::Allow { allow } = self else {
@@ -251,6 +346,12 @@ impl HttpPolicy {
                 paths: rule.paths.as_ref().map(|paths| {
                     super::compile_globs(paths.iter().map(|p| p.0.as_str()), Separator::Slash)
                 }),
+                set_headers: rule
+                    .set_headers
+                    .iter()
+                    .map(|(name, value)| (name.0.clone(), value.0.clone()))
+                    .collect(),
+                strip_headers: rule.strip_headers.iter().map(|n| n.0.clone()).collect(),
             })
             .collect();
         Some(HttpRules { allow })
@@ -279,10 +380,10 @@ impl<'de> Deserialize<'de> for HttpPolicy {
                     allow: Vec<HttpRulePolicy>,
                     #[serde(rename = "set-headers", default)]
                     #[allow(dead_code)]
-                    set_headers: HeadersNotSupported,
+                    set_headers: HeadersBelongInRules,
                     #[serde(rename = "strip-headers", default)]
                     #[allow(dead_code)]
-                    strip_headers: HeadersNotSupported,
+                    strip_headers: HeadersBelongInRules,
                 }
                 let Allow { allow, .. } =
                     Allow::deserialize(de::value::MapAccessDeserializer::new(map))?;

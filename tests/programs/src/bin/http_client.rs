@@ -1,31 +1,52 @@
 //! Sends one request with an empty body for each `METHOD:URL` argument through
 //! `wasi:http/outgoing-handler` and prints what happened: `METHOD URL: ok STATUS` or
 //! `METHOD URL: err ERROR-CODE` (the error code's `Debug` form, e.g. `ErrorCode::HttpRequestDenied`).
+//!
+//! `METHOD:URL|name=value|...` also sets those headers, and first prints the request's headers
+//! as the app reads them back: `METHOD URL: app sees name=value; ...`. `@authority=HOST:PORT`
+//! is not a header: it retargets the request after its body was taken.
 
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
 
 fn main() {
     for arg in std::env::args().skip(1) {
-        let Some((method, url)) = arg.split_once(':') else {
+        let mut parts = arg.split('|');
+        let target = parts.next().unwrap_or_default();
+        let (retarget, headers): (Vec<_>, Vec<_>) = parts
+            .filter_map(|h| h.split_once('='))
+            .map(|(name, value)| (name.to_owned(), value.as_bytes().to_vec()))
+            .partition(|(name, _)| name == "@authority");
+        let retarget = retarget
+            .first()
+            .map(|(_, value)| String::from_utf8_lossy(value).into_owned());
+        let Some((method, url)) = target.split_once(':') else {
             println!("{arg}: bad argument, expected METHOD:URL");
             continue;
         };
-        match send(method, url) {
+        match send(method, url, &headers, retarget.as_deref()) {
             Ok(status) => println!("{method} {url}: ok {status}"),
             Err(code) => println!("{method} {url}: err {code:?}"),
         }
     }
 }
 
-fn send(method: &str, url: &str) -> Result<u16, ErrorCode> {
+fn send(
+    method: &str,
+    url: &str,
+    headers: &[(String, Vec<u8>)],
+    retarget: Option<&str>,
+) -> Result<u16, ErrorCode> {
     let invalid = || ErrorCode::InternalError(Some(format!("cannot build a request for {url}")));
     let (scheme, rest) = url.split_once("://").ok_or_else(invalid)?;
     let (authority, path) = match rest.find(['/', '?']) {
         Some(at) => (&rest[..at], &rest[at..]),
         None => (rest, "/"),
     };
-    let request = OutgoingRequest::new(Fields::new());
+    let fields = Fields::from_list(headers).map_err(|e| {
+        ErrorCode::InternalError(Some(format!("cannot set the headers {headers:?}: {e:?}")))
+    })?;
+    let request = OutgoingRequest::new(fields);
     request
         .set_method(&parse_method(method))
         .map_err(|()| invalid())?;
@@ -42,6 +63,20 @@ fn send(method: &str, url: &str) -> Result<u16, ErrorCode> {
         .set_path_with_query(Some(path))
         .map_err(|()| invalid())?;
     let body = request.body().map_err(|()| invalid())?;
+    if !headers.is_empty() {
+        let seen: Vec<String> = request
+            .headers()
+            .entries()
+            .into_iter()
+            .map(|(name, value)| format!("{name}={}", String::from_utf8_lossy(&value)))
+            .collect();
+        println!("{method} {url}: app sees {}", seen.join("; "));
+    }
+    if let Some(authority) = retarget {
+        request
+            .set_authority(Some(authority))
+            .map_err(|()| invalid())?;
+    }
 
     let response = outgoing_handler::handle(request, None)?;
     OutgoingBody::finish(body, None)?;
