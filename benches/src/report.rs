@@ -195,15 +195,18 @@ pub fn markdown(results: &Value) -> String {
                 .as_array()
                 .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
+            let custom = if names.is_empty() {
+                row["custom_bytes"].to_string()
+            } else {
+                format!("{} ({})", row["custom_bytes"], names.join(", "))
+            };
             let _ = writeln!(
                 w,
-                "| `{}` | {} | {} | {} | {} ({}) | {} |",
+                "| `{}` | {} | {} | {} | {custom} | {} |",
                 text(&row["name"]),
                 row["bytes"],
                 row["code_bytes"],
                 row["data_bytes"],
-                row["custom_bytes"],
-                names.join(", "),
                 row["other_bytes"],
             );
         }
