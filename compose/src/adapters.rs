@@ -82,6 +82,26 @@ pub const SOCKETS: Adapter = Adapter {
     ],
 };
 
+/// Standard streams when one is `"null"`: it provides the app's `wasi:io/streams` too.
+pub const STDIO: Adapter = Adapter {
+    name: "stdio",
+    component: interpose_adapters::STDIO,
+    interfaces: &[
+        "wasi:io/streams",
+        "wasi:cli/stdin",
+        "wasi:cli/stdout",
+        "wasi:cli/stderr",
+    ],
+};
+
+/// The interfaces besides `wasi:cli/std*` that hand the app streams. With a `"null"` standard
+/// stream the app's streams are the `stdio` adapter's, so these must be denied.
+pub const STREAM_SOURCES: &[&str] = &[
+    "wasi:filesystem/types",
+    "wasi:sockets/tcp",
+    "wasi:http/types",
+];
+
 /// Every adapter, in the order they are instantiated.
 pub const ALL: &[&Adapter] = &[
     &ENV,
@@ -92,6 +112,7 @@ pub const ALL: &[&Adapter] = &[
     &HTTP,
     &HTTP_HEADERS,
     &SOCKETS,
+    &STDIO,
 ];
 
 /// The denial stub exporting `interface` (unversioned) without importing it, if any.

@@ -41,6 +41,14 @@ pub enum ComposeError {
     )]
     UndecidedImports(Vec<String>),
     #[error(
+        "a \"null\" stream in `stdio` is a stream of interpose's own, so all of the app's streams \
+         become interpose's, and the app's other sources of streams must be denied: {}; deny \
+         them (`\"fs\": {{\"mode\": \"deny\"}}`, `\"sockets\": \"deny\"`, `\"http\": \"deny\"`, or \
+         `\"default\": \"deny\"`), or use \"deny\" instead of \"null\"",
+        quoted(.0)
+    )]
+    NullStdioWithStreams(Vec<String>),
+    #[error(
         "the app serves HTTP (it exports `{0}`), and the policy's `set-headers`/`strip-headers` \
          replace `wasi:http/types`, whose requests the host hands to that export; leave header \
          changes out of the policy for this app"
@@ -150,6 +158,20 @@ impl Composer {
         }
         if !undecided.is_empty() {
             return Err(ComposeError::UndecidedImports(undecided));
+        }
+        let stdio_adapter = |route: &Route| *route == Route::Adapter(adapters::STDIO.name.into());
+        if routes.iter().any(|(_, route)| stdio_adapter(route)) {
+            let streams_elsewhere: Vec<String> = routes
+                .iter()
+                .filter(|(import, route)| {
+                    adapters::STREAM_SOURCES.contains(&unversioned(import))
+                        && *route != Route::Denied
+                })
+                .map(|(import, _)| import.clone())
+                .collect();
+            if !streams_elsewhere.is_empty() {
+                return Err(ComposeError::NullStdioWithStreams(streams_elsewhere));
+            }
         }
         let wraps_http_types = routes.iter().any(|(import, route)| {
             unversioned(import) == "wasi:http/types" && matches!(route, Route::Adapter(_))

@@ -152,6 +152,18 @@ pub fn describe(policy: &CompiledPolicy) -> String {
     if let Some(random) = &policy.random {
         out += &describe_random(random);
     }
+    if let Some(stdio) = &policy.stdio {
+        use interpose_policy::stdio::StreamRule;
+        let rule = |rule: StreamRule| match rule {
+            StreamRule::Inherit => "the host's (data passes through the `stdio` adapter)",
+            StreamRule::Null => "null: empty input, output discarded",
+            StreamRule::Deny => "denied: asking for it stops the app",
+        };
+        out += "  stdio:\n";
+        out += &format!("    stdin:  {}\n", rule(stdio.stdin));
+        out += &format!("    stdout: {}\n", rule(stdio.stdout));
+        out += &format!("    stderr: {}\n", rule(stdio.stderr));
+    }
     if let Some(http) = &policy.http {
         out += &describe_http(http);
     }

@@ -28,14 +28,23 @@ pub fn decide(policy: &Policy, interface: &str) -> Decision {
     } else {
         Decision::Host
     };
+    // A `"null"` stream is the stdio adapter's, so all of the app's streams are.
+    let null_stdio = policy.stdio.as_ref().is_some_and(StdioPolicy::has_null);
+    // For a terminal interface, and a stream when no stream is null. A null stream's terminal
+    // interface stays the host's: it only says whether there is a terminal.
     let stream =
         |pick: fn(&StdioPolicy) -> Option<StreamPolicy>| match policy.stdio.as_ref().and_then(pick)
         {
-            Some(StreamPolicy::Inherit) => Decision::Host,
+            Some(StreamPolicy::Inherit | StreamPolicy::Null) => Decision::Host,
             Some(StreamPolicy::Deny) => Decision::Deny,
             None => unmentioned,
         };
     match interface {
+        "wasi:io/streams" | "wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr"
+            if null_stdio =>
+        {
+            Decision::Adapter(&adapters::STDIO)
+        }
         // Plumbing, not capabilities: streams, pollables and errors only act on resources the
         // app got from some other interface, and terminal-input/-output only define types.
         i if i.starts_with("wasi:io/") => Decision::Host,

@@ -24,6 +24,7 @@ const ADAPTERS: &[(&str, &str, &[&str])] = &[
         &["interpose-http/headers"],
     ),
     ("sockets", "interpose-sockets", &[]),
+    ("stdio", "interpose-stdio", &[]),
 ];
 
 fn main() {

@@ -56,13 +56,116 @@ fn stdout_can_be_denied_while_stderr_is_inherited() {
     );
 }
 
-#[test]
-fn null_streams_are_rejected_with_a_reason() {
-    let err = Policy::parse(r#"{"stdio": {"stdout": "null"}}"#, "p.json").unwrap_err();
+fn echo(component: &[u8], stdin: &[u8]) -> interpose::RunOutcome {
+    let outcome = run_raw(
+        component,
+        RunOptions {
+            stdin: Some(stdin.to_vec()),
+            ..args(&["stdio_echo"])
+        },
+    );
     assert!(
-        err.to_string()
-            .contains("`stdio.stdout`: \"null\" is not supported yet"),
+        outcome.trap.is_none() && outcome.exit_code == 0,
+        "{outcome:?}\nstderr: {}",
+        String::from_utf8_lossy(&outcome.stderr)
+    );
+    outcome
+}
+
+/// Strict, so that files, sockets and HTTP (the app's other sources of streams) are denied.
+fn null_policy(stdin: &str, stdout: &str) -> String {
+    format!(
+        r#"{{"default": "deny", "stdio": {{"stdin": "{stdin}", "stdout": "{stdout}", "stderr": "inherit"}}}}"#
+    )
+}
+
+#[test]
+fn null_streams_are_empty_or_discard_what_they_are_given() {
+    // Without a policy the app reads its input and writes its output.
+    let direct = echo(programs::STDIO_ECHO, b"abc");
+    assert!(direct.stdout.starts_with(b"stdout: read 3 bytes\n"));
+    assert_eq!(
+        direct.stdout.len(),
+        "stdout: read 3 bytes\n".len() + 64 * 1024
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&direct.stderr),
+        "stderr: read 3 bytes\n"
+    );
+
+    let both_null = compose(programs::STDIO_ECHO, &null_policy("null", "null"));
+    let outcome = echo(&both_null, b"abc");
+    assert!(outcome.stdout.is_empty(), "{outcome:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&outcome.stderr),
+        "stderr: read 0 bytes\n"
+    );
+
+    // Inherited streams still work beside a null one (through the adapter).
+    let stdout_null = compose(programs::STDIO_ECHO, &null_policy("inherit", "null"));
+    let outcome = echo(&stdout_null, b"abc");
+    assert!(outcome.stdout.is_empty(), "{outcome:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&outcome.stderr),
+        "stderr: read 3 bytes\n"
+    );
+    let stdin_null = compose(programs::STDIO_ECHO, &null_policy("null", "inherit"));
+    let outcome = echo(&stdin_null, b"abc");
+    assert!(
+        outcome.stdout.starts_with(b"stdout: read 0 bytes\n"),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        outcome.stdout.len(),
+        "stdout: read 0 bytes\n".len() + 64 * 1024
+    );
+
+    let inspection = interpose::inspect(&both_null).unwrap();
+    assert_eq!(
+        inspection.route("wasi:cli/stdout"),
+        Some(&Route::Adapter("stdio".into()))
+    );
+    assert!(
+        inspection.to_string().contains("stdout: null"),
+        "{inspection}"
+    );
+}
+
+#[test]
+fn a_denied_stream_beside_a_null_one_stops_the_app() {
+    let composed = compose(
+        programs::STDIO_ECHO,
+        r#"{"default": "deny", "stdio": {"stdin": "null", "stdout": "deny"}}"#,
+    );
+    let outcome = run_raw(&composed, args(&["stdio_echo"]));
+    assert!(
+        outcome.trap.is_some() && outcome.stdout.is_empty(),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn null_streams_need_the_other_sources_of_streams_denied() {
+    // `fs_probe` uses files.
+    let composed = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
+        .compose(programs::FS_PROBE);
+    let Err(err) = composed else {
+        panic!("composed although the app's files reach the host");
+    };
+    assert!(
+        matches!(err, ComposeError::NullStdioWithStreams(_)),
         "{err}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("`wasi:filesystem/types@"), "{message}");
+    assert!(
+        message.contains("\"fs\": {\"mode\": \"deny\"}"),
+        "{message}"
+    );
+    // Denying the filesystem is enough for this app.
+    compose(
+        programs::FS_PROBE,
+        r#"{"stdio": {"stdout": "null"}, "fs": {"mode": "deny"}}"#,
     );
 }
 

@@ -23,6 +23,8 @@ pub struct CompiledPolicy {
     pub http: Option<crate::http::HttpRules>,
     /// `None`: sockets are not filtered (passed through or denied as a whole).
     pub sockets: Option<crate::sockets::SocketRules>,
+    /// `None`: no stream is `"null"`; the app gets the host's streams (or stubs).
+    pub stdio: Option<crate::stdio::StdioRules>,
     /// How the composer connected each of the app's imports. Adapters ignore it; it is baked in
     /// so that `interpose inspect` can report what the composed component does.
     pub routes: Vec<(String, Route)>,
@@ -115,6 +117,7 @@ pub struct Envelope {
     pub random: Option<Vec<u8>>,
     pub http: Option<Vec<u8>>,
     pub sockets: Option<Vec<u8>>,
+    pub stdio: Option<Vec<u8>>,
     pub routes: Vec<u8>,
 }
 
@@ -140,6 +143,7 @@ pub fn encode(policy: &CompiledPolicy) -> Vec<u8> {
         random: section(&policy.random),
         http: section(&policy.http),
         sockets: section(&policy.sockets),
+        stdio: section(&policy.stdio),
         routes: to_bytes(&policy.routes),
     })
 }
@@ -154,6 +158,7 @@ pub fn decode(bytes: &[u8]) -> Result<CompiledPolicy, postcard::Error> {
         random: from_bytes(envelope.random)?,
         http: from_bytes(envelope.http)?,
         sockets: from_bytes(envelope.sockets)?,
+        stdio: from_bytes(envelope.stdio)?,
         routes: postcard::from_bytes(&envelope.routes)?,
     })
 }

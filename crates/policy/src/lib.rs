@@ -15,6 +15,7 @@ pub mod glob;
 pub mod http;
 pub mod random;
 pub mod sockets;
+pub mod stdio;
 
 #[cfg(feature = "native")]
 mod model;

@@ -19,7 +19,7 @@ mod sockets;
 pub use clocks::{ClockDuration, ClockTime, ClocksPolicy, MonotonicClockPolicy, WallClockPolicy};
 pub use fs::{FsModePolicy, FsPolicy, PathGlob, PreopenPolicy};
 pub use http::{AuthorityGlob, HttpMethod, HttpPolicy, HttpRulePolicy, HttpScheme, UrlPathGlob};
-pub use isolation::{DefaultAccess, ExitPolicy, HostOrDeny, StdioPolicy, StreamPolicy};
+pub use isolation::{DefaultAccess, ExitPolicy, StdioPolicy, StreamPolicy};
 pub use random::RandomPolicy;
 pub use sockets::{HostNameGlob, SocketAddrRule, SocketsAllow, SocketsPolicy, UdpPolicy};
 
@@ -220,21 +220,6 @@ impl<'de> Deserialize<'de> for CwdPolicy {
     }
 }
 
-/// A section this version of interpose parses but cannot enforce yet: using it is an error rather
-/// than a silently ignored rule.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-#[schemars(with = "serde_json::Value")]
-pub struct NotYetSupported;
-
-impl<'de> Deserialize<'de> for NotYetSupported {
-    fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-        Err(de::Error::custom(
-            "this section is not supported yet by this version of interpose; remove it, or use a \
-             newer interpose",
-        ))
-    }
-}
-
 /// Why a policy was rejected, with where in the file.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 #[error("{origin}:{line}:{column}: {}{message}", key_prefix(.key))]
@@ -296,6 +281,11 @@ impl Policy {
             random: self.random.as_ref().map(RandomPolicy::compile),
             http: self.http.as_ref().and_then(HttpPolicy::compile),
             sockets: self.sockets.as_ref().and_then(SocketsPolicy::compile),
+            stdio: self
+                .stdio
+                .as_ref()
+                .filter(|stdio| stdio.has_null())
+                .map(|stdio| stdio.compile(self.default == DefaultAccess::Deny)),
             routes: Vec::new(),
         }
     }

@@ -66,11 +66,32 @@ fn errors_name_the_key_line_and_column() {
 }
 
 #[test]
-fn features_of_later_versions_are_rejected_not_ignored() {
-    let null = error(r#"{"stdio": {"stdin": "null"}}"#);
+fn null_streams_compile_to_stdio_rules_and_the_others_to_none() {
+    use interpose_policy::stdio::{StdioRules, StreamRule};
+    let compile = |json: &str| Policy::parse(json, "p.json").unwrap().compile().stdio;
+    assert_eq!(
+        compile(r#"{"stdio": {"stdout": "deny", "stderr": "inherit"}}"#),
+        None
+    );
+    assert_eq!(
+        compile(r#"{"stdio": {"stdin": "null"}}"#),
+        Some(StdioRules {
+            stdin: StreamRule::Null,
+            stdout: StreamRule::Inherit,
+            stderr: StreamRule::Inherit,
+        })
+    );
+    // Under a strict policy a stream left out is denied.
+    assert_eq!(
+        compile(r#"{"default": "deny", "stdio": {"stdout": "null", "stderr": "inherit"}}"#),
+        Some(StdioRules {
+            stdin: StreamRule::Deny,
+            stdout: StreamRule::Null,
+            stderr: StreamRule::Inherit,
+        })
+    );
     assert!(
-        null.contains("`stdio.stdin`: \"null\" is not supported yet"),
-        "{null}"
+        error(r#"{"stdio": {"stdin": "nul"}}"#).contains(r#"expected "inherit", "null" or "deny""#)
     );
 }
 

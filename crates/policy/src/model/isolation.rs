@@ -16,31 +16,6 @@ pub enum DefaultAccess {
     Deny,
 }
 
-/// A section that is passed through or denied as a whole. No section uses it any more (`sockets`
-/// has `SocketsPolicy`, `http` has `HttpPolicy`); kept for library users.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum HostOrDeny {
-    Host,
-    Deny,
-}
-
-impl<'de> Deserialize<'de> for HostOrDeny {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::String(s) if s == "host" => Ok(HostOrDeny::Host),
-            serde_json::Value::String(s) if s == "deny" => Ok(HostOrDeny::Deny),
-            serde_json::Value::Object(_) => Err(de::Error::custom(
-                "allowlists are not supported yet by this version of interpose; use \"host\" or \
-                 \"deny\"",
-            )),
-            other => Err(de::Error::custom(format!(
-                r#"expected "host" or "deny", found {other}"#
-            ))),
-        }
-    }
-}
-
 /// `stdio`: one rule per standard stream. A stream left out follows `default`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,14 +28,39 @@ pub struct StdioPolicy {
     pub stderr: Option<StreamPolicy>,
 }
 
-/// A standard stream: `"inherit"` (the host's) or `"deny"` (getting it traps; its terminal
-/// interface too).
+/// A standard stream: `"inherit"` (the host's), `"null"` (empty input, discarded output) or
+/// `"deny"` (getting it traps; its terminal interface too).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum StreamPolicy {
     #[default]
     Inherit,
+    Null,
     Deny,
+}
+
+impl StdioPolicy {
+    /// Whether some stream is `"null"`: then the `stdio` adapter provides the app's streams.
+    pub fn has_null(&self) -> bool {
+        [self.stdin, self.stdout, self.stderr].contains(&Some(StreamPolicy::Null))
+    }
+
+    /// The rules of the `stdio` adapter; a stream left out follows `default` (`strict`: deny).
+    pub fn compile(&self, strict: bool) -> crate::stdio::StdioRules {
+        use crate::stdio::StreamRule;
+        let rule = |stream: Option<StreamPolicy>| match stream {
+            Some(StreamPolicy::Inherit) => StreamRule::Inherit,
+            Some(StreamPolicy::Null) => StreamRule::Null,
+            Some(StreamPolicy::Deny) => StreamRule::Deny,
+            None if strict => StreamRule::Deny,
+            None => StreamRule::Inherit,
+        };
+        crate::stdio::StdioRules {
+            stdin: rule(self.stdin),
+            stdout: rule(self.stdout),
+            stderr: rule(self.stderr),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for StreamPolicy {
@@ -69,12 +69,9 @@ impl<'de> Deserialize<'de> for StreamPolicy {
         match text.as_str() {
             "inherit" => Ok(StreamPolicy::Inherit),
             "deny" => Ok(StreamPolicy::Deny),
-            "null" => Err(de::Error::custom(
-                "\"null\" is not supported yet: it needs virtual streams, and interpose hands the \
-                 host's streams to the app unchanged; use \"deny\"",
-            )),
+            "null" => Ok(StreamPolicy::Null),
             other => Err(de::Error::custom(format!(
-                r#"expected "inherit" or "deny", found `{other}`"#
+                r#"expected "inherit", "null" or "deny", found `{other}`"#
             ))),
         }
     }

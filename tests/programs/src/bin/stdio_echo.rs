@@ -1,0 +1,18 @@
+//! Reads all of stdin, then writes `stdout: read N bytes` (and a 64 KiB block of `x`) to stdout
+//! and `stderr: read N bytes` to stderr.
+
+use std::io::{Read, Write};
+
+fn main() {
+    let mut input = Vec::new();
+    let read = std::io::stdin().read_to_end(&mut input);
+    let read = match read {
+        Ok(n) => format!("read {n} bytes"),
+        Err(e) => format!("read failed: {e}"),
+    };
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "stdout: {read}").unwrap();
+    stdout.write_all(&[b'x'; 64 * 1024]).unwrap();
+    stdout.flush().unwrap();
+    eprintln!("stderr: {read}");
+}
