@@ -51,6 +51,9 @@ pub struct RunOptions {
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
     pub inherit_env: bool,
+    /// The working directory reported to the app (`wasi:cli/environment.initial-cwd`); `None`
+    /// reports none.
+    pub cwd: Option<String>,
     pub preopens: Vec<Preopen>,
     /// Grant the host's network (TCP, UDP, name lookup); the policy may still deny it.
     pub network: bool,
@@ -162,6 +165,9 @@ impl Runner {
             builder.inherit_env();
         }
         builder.envs(&options.env);
+        if let Some(cwd) = &options.cwd {
+            builder.initial_cwd(cwd);
+        }
         for preopen in &options.preopens {
             let perms = if preopen.writable {
                 FsPerms::ReadWrite

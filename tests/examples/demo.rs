@@ -51,6 +51,7 @@ fn main() -> anyhow::Result<()> {
     ];
     let options = RunOptions {
         args: vec!["env_printer".into(), "hello".into()],
+        cwd: Some("/home/demo/projects/secret-client".into()),
         env: host_env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

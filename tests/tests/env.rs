@@ -19,6 +19,7 @@ fn host_options() -> RunOptions {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         args: vec!["app".into(), "host-arg".into()],
+        cwd: Some("/host/work".into()),
         ..RunOptions::default()
     }
 }
@@ -94,6 +95,27 @@ fn alternations_and_classes_work_in_the_adapter() {
     assert_eq!(
         seen_env_with(r#"{"env": {"allow": ["{A,PATH}", "[B-C]"]}}"#),
         ["A=1", "B=2", "PATH=/bin"]
+    );
+}
+
+#[test]
+fn the_working_directory_is_inherited_hidden_or_replaced() {
+    let cwd = |component: &[u8]| -> Vec<String> {
+        stdout_lines(&run(component, host_options()))
+            .into_iter()
+            .filter(|l| l.starts_with("cwd "))
+            .collect()
+    };
+    assert_eq!(cwd(programs::ENV_PRINTER), [r#"cwd Some("/host/work")"#]);
+    let composed = |policy| compose(programs::ENV_PRINTER, policy);
+    assert_eq!(
+        cwd(&composed(r#"{"env": {"allow": []}}"#)),
+        [r#"cwd Some("/host/work")"#]
+    );
+    assert_eq!(cwd(&composed(r#"{"env": {"cwd": "hide"}}"#)), ["cwd None"]);
+    assert_eq!(
+        cwd(&composed(r#"{"env": {"cwd": "/srv/app"}}"#)),
+        [r#"cwd Some("/srv/app")"#]
     );
 }
 

@@ -22,6 +22,10 @@ pub struct Args {
     /// Grant this process's whole environment (the policy may still filter it).
     #[arg(long)]
     inherit_env: bool,
+    /// Report this working directory to the app (`initial-cwd`; the policy may hide or replace
+    /// it). Without it the app is told of none.
+    #[arg(long, value_name = "PATH")]
+    cwd: Option<String>,
     /// Grant the host's network: TCP, UDP and name lookup (the policy may still deny it).
     #[arg(long)]
     network: bool,
@@ -46,6 +50,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut options = RunOptions {
         inherit_env: args.inherit_env,
+        cwd: args.cwd,
         network: args.network,
         http: args.http,
         ..RunOptions::default()

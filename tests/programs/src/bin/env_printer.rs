@@ -7,7 +7,8 @@ fn main() {
     for (name, value) in vars {
         println!("env {name}={value}");
     }
-    println!("cwd {:?}", std::env::current_dir().ok());
+    // What `initial-cwd` says, not `current_dir`: wasi-libc reports `/` when there is none.
+    println!("cwd {:?}", wasip2::cli::environment::initial_cwd());
     for arg in std::env::args().skip(1) {
         println!("arg {arg}");
     }
