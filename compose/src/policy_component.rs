@@ -1,23 +1,24 @@
 //! The generated component that serves the compiled policy to the adapters.
 //!
-//! It is a core module with one memory holding the bytes and one function returning them, wrapped
-//! as a component exporting `interpose:policy/source`. It is plugged into the adapters inside the
-//! composed component, so the output gains no import and the policy cannot be changed from outside.
+//! It is a core module with two functions, wrapped as a component exporting
+//! `interpose:policy/source`: `len` returns the length of the policy, `chunk(i)` its `i`-th 8 bytes
+//! as a number, picked by a `br_table` from constants in its code. It has no memory, no table and
+//! no data, so instantiating it costs next to nothing (a memory is the largest part of
+//! instantiating a component). It is plugged into the adapters inside the composed component, so
+//! the output gains no import and the policy cannot be changed from outside.
 
 use wasm_encoder::{
-    CodeSection, ConstExpr, DataSection, ExportKind, ExportSection, Function, FunctionSection,
-    Instruction, MemorySection, MemoryType, Module, TypeSection, ValType,
+    BlockType, CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction,
+    Module, TypeSection, ValType,
 };
 use wit_component::{ComponentEncoder, StringEncoding};
 use wit_parser::Resolve;
 
 /// The interface the adapters import and this component exports.
 pub const SOURCE_INTERFACE: &str = "interpose:policy/source@0.1.0";
-/// The core function the component lifts.
-const FUNCTION: &str = "interpose:policy/source@0.1.0#policy";
-/// Where the return area (pointer, length) lives; the bytes follow it.
-const RETURN_AREA: u32 = 8;
-const PAYLOAD: u32 = 16;
+/// The core functions the component lifts.
+const LEN_FUNCTION: &str = "interpose:policy/source@0.1.0#len";
+const CHUNK_FUNCTION: &str = "interpose:policy/source@0.1.0#chunk";
 
 const SOURCE_WIT: &str = include_str!("../../wit/deps/interpose-policy/source.wit");
 const WORLD_WIT: &str = "package interpose:generated;\n\
@@ -50,83 +51,131 @@ pub fn build(payload: &[u8]) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("{e:?}"))
 }
 
+/// The policy in 8-byte little-endian chunks, the last one padded with zeros.
+fn chunks(payload: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    payload.chunks(8).map(|chunk| {
+        let mut bytes = [0u8; 8];
+        bytes[..chunk.len()].copy_from_slice(chunk);
+        u64::from_le_bytes(bytes)
+    })
+}
+
 fn core_module(payload: &[u8]) -> Vec<u8> {
     let len = u32::try_from(payload.len()).expect("policies are far smaller than 4 GiB");
-    let pages = u64::from((PAYLOAD + len).div_ceil(65536)).max(1);
 
     let mut types = TypeSection::new();
     types.ty().function([], [ValType::I32]);
+    types.ty().function([ValType::I32], [ValType::I64]);
     let mut functions = FunctionSection::new();
     functions.function(0);
-    let mut memories = MemorySection::new();
-    memories.memory(MemoryType {
-        minimum: pages,
-        maximum: Some(pages),
-        memory64: false,
-        shared: false,
-        page_size_log2: None,
-    });
+    functions.function(1);
     let mut exports = ExportSection::new();
-    exports.export("memory", ExportKind::Memory, 0);
-    exports.export(FUNCTION, ExportKind::Func, 0);
+    exports.export(LEN_FUNCTION, ExportKind::Func, 0);
+    exports.export(CHUNK_FUNCTION, ExportKind::Func, 1);
+
     let mut code = CodeSection::new();
-    let mut body = Function::new([]);
-    body.instruction(&Instruction::I32Const(RETURN_AREA as i32));
-    body.instruction(&Instruction::End);
-    code.function(&body);
-    let mut data = DataSection::new();
-    let mut return_area = PAYLOAD.to_le_bytes().to_vec();
-    return_area.extend(len.to_le_bytes());
-    data.active(0, &ConstExpr::i32_const(RETURN_AREA as i32), return_area);
-    data.active(
-        0,
-        &ConstExpr::i32_const(PAYLOAD as i32),
-        payload.iter().copied(),
-    );
+    let mut len_body = Function::new([]);
+    len_body.instruction(&Instruction::I32Const(len as i32));
+    len_body.instruction(&Instruction::End);
+    code.function(&len_body);
+
+    // block $past_end
+    //   block $chunk(n-1) ... block $chunk0
+    //     local.get 0
+    //     br_table $chunk0 .. $chunk(n-1) $past_end
+    //   end  i64.const chunk0  return
+    //   ...
+    //   end  i64.const chunk(n-1)  return
+    // end
+    // i64.const 0
+    let values: Vec<u64> = chunks(payload).collect();
+    let count = values.len() as u32;
+    let mut chunk_body = Function::new([]);
+    for _ in 0..=count {
+        chunk_body.instruction(&Instruction::Block(BlockType::Empty));
+    }
+    chunk_body.instruction(&Instruction::LocalGet(0));
+    chunk_body.instruction(&Instruction::BrTable((0..count).collect(), count));
+    for value in values {
+        chunk_body.instruction(&Instruction::End);
+        chunk_body.instruction(&Instruction::I64Const(value as i64));
+        chunk_body.instruction(&Instruction::Return);
+    }
+    chunk_body.instruction(&Instruction::End);
+    chunk_body.instruction(&Instruction::I64Const(0));
+    chunk_body.instruction(&Instruction::End);
+    code.function(&chunk_body);
 
     let mut module = Module::new();
     module
         .section(&types)
         .section(&functions)
-        .section(&memories)
         .section(&exports)
-        .section(&code)
-        .section(&data);
+        .section(&code);
     module.finish()
 }
 
 /// Finds the policy served by a policy component nested anywhere in `component`, as `inspect`
-/// needs it: the payload of the core module exporting [`FUNCTION`].
+/// needs it: read back from the constants in the code of the core module exporting
+/// [`CHUNK_FUNCTION`].
 pub fn find_payload(component: &[u8]) -> Option<Vec<u8>> {
-    use wasmparser::{DataKind, Parser, Payload};
+    use wasmparser::{Operator, Parser, Payload};
     // Core modules appear in order, nested or not; track whether the current one is ours.
     let mut is_policy_module = false;
-    let mut segments: Vec<Vec<u8>> = Vec::new();
+    let mut bodies: Vec<Vec<i64>> = Vec::new();
     for payload in Parser::new(0).parse_all(component) {
         match payload.ok()? {
             Payload::ModuleSection { .. } => {
                 is_policy_module = false;
-                segments.clear();
+                bodies.clear();
             }
             Payload::ExportSection(reader) => {
                 for export in reader.into_iter().flatten() {
-                    if export.name == FUNCTION {
+                    if export.name == CHUNK_FUNCTION {
                         is_policy_module = true;
                     }
                 }
             }
-            Payload::DataSection(reader) => {
-                for segment in reader.into_iter().flatten() {
-                    if let DataKind::Active { .. } = segment.kind {
-                        segments.push(segment.data.to_vec());
+            Payload::CodeSectionEntry(body) => {
+                let mut constants = Vec::new();
+                for operator in body.get_operators_reader().ok()? {
+                    match operator.ok()? {
+                        Operator::I32Const { value } => constants.push(i64::from(value)),
+                        Operator::I64Const { value } => constants.push(value),
+                        _ => {}
                     }
                 }
+                bodies.push(constants);
             }
-            Payload::End(_) if is_policy_module && segments.len() == 2 => {
-                return segments.pop();
+            Payload::End(_) if is_policy_module && bodies.len() == 2 => {
+                let len = usize::try_from(*bodies[0].first()?).ok()?;
+                // The chunks, then the 0 returned past the end.
+                let mut bytes: Vec<u8> = bodies[1]
+                    .iter()
+                    .flat_map(|value| (*value as u64).to_le_bytes())
+                    .collect();
+                if bytes.len() < len {
+                    return None;
+                }
+                bytes.truncate(len);
+                return Some(bytes);
             }
             _ => {}
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_reads_back_from_the_generated_component() {
+        for len in [0, 1, 7, 8, 9, 1000] {
+            let payload: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let component = build(&payload).unwrap();
+            assert_eq!(find_payload(&component), Some(payload), "{len} bytes");
+        }
+    }
 }

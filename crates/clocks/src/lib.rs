@@ -55,7 +55,10 @@ struct Clocks {
 fn clocks() -> &'static Clocks {
     static CLOCKS: OnceLock<Clocks> = OnceLock::new();
     CLOCKS.get_or_init(|| {
-        let rules: ClockRules = compiled::decode_section(&source::policy(), |e| e.clocks)
+        let rules: ClockRules =
+            compiled::decode_section(&compiled::read_source(source::len(), source::chunk), |e| {
+                e.clocks
+            })
             .expect("interpose: the baked-in policy does not decode; recompose with this version")
             .unwrap_or_default();
         Clocks {

@@ -25,9 +25,11 @@ struct EnvAdapter;
 fn rules() -> &'static EnvRules {
     static RULES: OnceLock<EnvRules> = OnceLock::new();
     RULES.get_or_init(|| {
-        compiled::decode_section(&source::policy(), |e| e.env)
-            .expect("interpose: the baked-in policy does not decode; recompose with this version")
-            .unwrap_or_default()
+        compiled::decode_section(&compiled::read_source(source::len(), source::chunk), |e| {
+            e.env
+        })
+        .expect("interpose: the baked-in policy does not decode; recompose with this version")
+        .unwrap_or_default()
     })
 }
 

@@ -47,7 +47,10 @@ fn rules() -> &'static FsRules {
     RULES.get_or_init(|| {
         // No error channel reaches here; a policy that does not decode was not made by the
         // composer this adapter was built with.
-        let rules: FsRules = compiled::decode_section(&source::policy(), |e| e.fs)
+        let rules: FsRules =
+            compiled::decode_section(&compiled::read_source(source::len(), source::chunk), |e| {
+                e.fs
+            })
             .expect("interpose: the baked-in policy does not decode; recompose with this version")
             .unwrap_or_default();
         // Fail closed: this build would let every path through.

@@ -148,6 +148,18 @@ pub fn encode(policy: &CompiledPolicy) -> Vec<u8> {
     })
 }
 
+/// Reads a compiled policy from `interpose:policy/source`: `len` bytes, served 8 at a time,
+/// little-endian, by `chunk`.
+pub fn read_source(len: u32, chunk: impl Fn(u32) -> u64) -> Vec<u8> {
+    let len = len as usize;
+    let mut bytes = Vec::with_capacity(len.next_multiple_of(8));
+    for index in 0..len.div_ceil(8) {
+        bytes.extend_from_slice(&chunk(index as u32).to_le_bytes());
+    }
+    bytes.truncate(len);
+    bytes
+}
+
 /// Decodes everything [`encode`] produced.
 pub fn decode(bytes: &[u8]) -> Result<CompiledPolicy, postcard::Error> {
     let envelope: Envelope = postcard::from_bytes(bytes)?;

@@ -24,7 +24,10 @@ use interpose_policy::random::{RandomRules, SeededRandom};
 fn generators() -> &'static Option<Mutex<SeededRandom>> {
     static GENERATORS: OnceLock<Option<Mutex<SeededRandom>>> = OnceLock::new();
     GENERATORS.get_or_init(|| {
-        let rules: Option<RandomRules> = compiled::decode_section(&source::policy(), |e| e.random)
+        let rules: Option<RandomRules> =
+            compiled::decode_section(&compiled::read_source(source::len(), source::chunk), |e| {
+                e.random
+            })
             .expect("interpose: the baked-in policy does not decode; recompose with this version");
         match rules.unwrap_or_default() {
             RandomRules::Seeded(seed) => Some(Mutex::new(SeededRandom::new(seed))),
