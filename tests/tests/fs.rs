@@ -283,6 +283,12 @@ const ESCAPES: &[(&str, Option<&str>)] = &[
     ("read:sub/../secret/key.pem", Some("no-entry")),
     ("read:sub/deep/../../secret/key.pem", Some("no-entry")),
     ("read:public/../secret/key.pem", Some("no-entry")),
+    // `..` after a component that does not exist (or is a file) must not skip checking what
+    // follows: the symlink after it leads to the denied directory.
+    ("read:nope/../link_to_secret_dir/key.pem", Some("no-entry")),
+    ("read:nope/../link_to_secret", Some("no-entry")),
+    ("ls:nope/../link_to_secret_dir", Some("no-entry")),
+    ("read:a.txt/../link_to_secret_dir/key.pem", Some("no-entry")),
     ("read:../data/secret/key.pem", Some("not-permitted")),
     ("read:../../../../../../etc/passwd", Some("not-permitted")),
     ("read:/data/secret/key.pem", Some("not-permitted")),

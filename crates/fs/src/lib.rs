@@ -178,12 +178,15 @@ impl Descriptor {
         let mut pending: VecDeque<String> = path.split('/').map(str::to_owned).collect();
         let mut resolved: Vec<String> = Vec::new();
         let mut followed = 0;
-        // Once a component does not exist, nothing below it can be a symlink.
-        let mut exists = true;
+        // Set once a component cannot be stat-ed (it does not exist, or is not a directory).
+        // The host cannot walk through it either, so any component after it fails here, `..`
+        // included: otherwise `missing/../link` would reach `link` without it being checked.
+        let mut missing = false;
         let mut last_stat = None;
         while let Some(part) = pending.pop_front() {
             match part.as_str() {
                 "" | "." => continue,
+                _ if missing => return Err(ErrorCode::NoEntry),
                 ".." => {
                     resolved.pop().ok_or(ErrorCode::NotPermitted)?;
                     continue;
@@ -192,7 +195,7 @@ impl Descriptor {
             }
             resolved.push(part);
             let is_last = pending.iter().all(|p| p.is_empty() || p == ".");
-            if !exists || (is_last && !follow_last) {
+            if is_last && !follow_last {
                 continue;
             }
             let here = resolved.join("/");
@@ -214,7 +217,7 @@ impl Descriptor {
                     }
                 }
                 Ok(stat) => last_stat = is_last.then_some(stat),
-                Err(_) => exists = false,
+                Err(_) => missing = true,
             }
         }
         Ok((resolved, last_stat))
