@@ -55,21 +55,37 @@ pub struct GlobList {
     pub sources: Vec<String>,
     pub patterns: Vec<Pattern>,
     pub separator: Option<Separator>,
-    /// Patterns were lowercased when compiled; inputs are lowercased before matching.
+    /// Patterns were case-folded when compiled ([`compile::fold_patterns`]); inputs are folded
+    /// with [`fold_case`] before matching.
     pub case_insensitive: bool,
 }
 
+/// Case folding for case-insensitive matching, character by character and without context:
+/// upper case, then lower case (`ſ`→`s`, `ı`→`i`, `ς` and `Σ`→`σ`, `ß`→`ss`), so that the
+/// spellings a case-insensitive filesystem treats as one name fold to one string. Both globs and
+/// inputs are folded with it.
+pub fn fold_case(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_uppercase)
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 impl GlobList {
+    /// This list, matching case-insensitively (see [`fold_case`]).
+    #[cfg(feature = "native")]
+    pub fn case_insensitive(mut self) -> GlobList {
+        self.patterns = compile::fold_patterns(self.patterns);
+        self.case_insensitive = true;
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty()
     }
 
     pub fn is_match(&self, input: &str) -> bool {
-        if self.case_insensitive {
-            self.is_match_folded(&input.to_lowercase())
-        } else {
-            self.is_match_folded(input)
-        }
+        self.is_match_folded(&self.fold(input))
     }
 
     /// [`GlobList::is_match`] for an input already passed through [`GlobList::fold`], so that a
@@ -79,10 +95,10 @@ impl GlobList {
         self.patterns.iter().any(|p| p.is_match(folded, sep))
     }
 
-    /// `input` as this list matches it: lowercased if the list is case-insensitive.
+    /// `input` as this list matches it: case-folded if the list is case-insensitive.
     pub fn fold<'a>(&self, input: &'a str) -> alloc::borrow::Cow<'a, str> {
         if self.case_insensitive {
-            alloc::borrow::Cow::Owned(input.to_lowercase())
+            alloc::borrow::Cow::Owned(fold_case(input))
         } else {
             alloc::borrow::Cow::Borrowed(input)
         }
@@ -181,6 +197,54 @@ fn match_tokens(tokens: &[Token], input: &[u8], slash: bool) -> bool {
 #[cfg(feature = "native")]
 pub mod compile {
     use super::*;
+
+    /// Makes compiled patterns case-insensitive: literals are folded with [`fold_case`], and each
+    /// class gains the folded form of every character it holds, so that they match inputs
+    /// folded the same way. (Folding the glob's text instead would change its meaning: `[A-z]`
+    /// would become `[a-z]`, and `[Z-a]` an invalid range.)
+    pub fn fold_patterns(patterns: Vec<Pattern>) -> Vec<Pattern> {
+        patterns
+            .into_iter()
+            .map(|pattern| Pattern {
+                tokens: pattern.tokens.into_iter().map(fold_token).collect(),
+            })
+            .collect()
+    }
+
+    /// Classes larger than this keep their ranges as they are, plus the folds of their ends.
+    const MAX_FOLDED_CLASS: u32 = 0x1_0000;
+
+    fn fold_token(token: Token) -> Token {
+        match token {
+            Token::Literal(text) => Token::Literal(fold_case(&text)),
+            Token::Class { negated, ranges } => {
+                let mut folded = ranges.clone();
+                for (lo, hi) in ranges {
+                    let members: Vec<char> = if (hi as u32) - (lo as u32) < MAX_FOLDED_CLASS {
+                        (lo..=hi).collect()
+                    } else {
+                        vec![lo, hi]
+                    };
+                    for c in members {
+                        let mut buf = [0u8; 4];
+                        let fold = fold_case(c.encode_utf8(&mut buf));
+                        // A fold of several characters (`ß`→`ss`) cannot be one class member.
+                        let mut chars = fold.chars();
+                        if let (Some(f), None) = (chars.next(), chars.next()) {
+                            if f != c {
+                                folded.push((f, f));
+                            }
+                        }
+                    }
+                }
+                Token::Class {
+                    negated,
+                    ranges: folded,
+                }
+            }
+            other => other,
+        }
+    }
 
     /// The most alternatives one glob may expand to, so that `{a,b}{c,d}...` cannot explode.
     pub const MAX_ALTERNATIVES: usize = 256;

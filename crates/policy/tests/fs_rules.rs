@@ -110,3 +110,33 @@ fn the_composer_and_the_adapter_agree_on_whether_paths_are_checked() {
         );
     }
 }
+
+#[test]
+fn deny_globs_fold_case_as_a_case_insensitive_filesystem_would() {
+    use interpose_policy::fs::Access;
+    let denied = |deny: &str, path: &str| {
+        let json = format!(r#"{{"fs": {{"allow": ["/data/**"], "deny": [{deny:?}]}}}}"#);
+        rules(&json).access(path) == Access::None
+    };
+    for path in [
+        "/data/secrets/key",
+        "/data/SECRETS/key",
+        "/data/Secrets/key",
+        // Long s and dotless i fold to s and i on case-insensitive filesystems.
+        "/data/ſecrets/key",
+        "/data/SECRETſ/key",
+    ] {
+        assert!(denied("/data/secrets/**", path), "{path}");
+    }
+    assert!(denied("/data/config", "/data/confıg"));
+    // Sigma: final or not, capital or not, it is one letter.
+    assert!(denied("/data/ΟΔΟΣ?", "/data/οδοσα"));
+    assert!(denied("/data/οδος", "/data/ΟΔΟΣ"));
+    // Classes keep their meaning: `[A-z]` holds `_`, and `[Z-a]` is a valid range.
+    assert!(denied("/data/[A-z]*", "/data/_x"));
+    assert!(denied("/data/[A-z]*", "/data/Q"));
+    assert!(denied("/data/[Z-a]x", "/data/_x"));
+    assert!(denied("/data/[Z-a]x", "/data/zX"));
+    assert!(!denied("/data/[Z-a]x", "/data/yx"));
+    assert!(!denied("/data/secrets/**", "/data/secret/key"));
+}

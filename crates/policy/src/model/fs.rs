@@ -76,22 +76,13 @@ impl<'de> Deserialize<'de> for PathGlob {
 
 impl FsPolicy {
     pub(super) fn compile(&self) -> FsRules {
-        let globs = |globs: &[PathGlob], lowercase: bool| {
-            let texts: Vec<String> = globs
-                .iter()
-                .map(|g| {
-                    if lowercase {
-                        g.0.to_lowercase()
-                    } else {
-                        g.0.clone()
-                    }
-                })
-                .collect();
-            let mut list = super::compile_globs(texts.iter().map(String::as_str), Separator::Slash);
-            list.case_insensitive = lowercase;
-            // Show the globs as written.
-            list.sources = globs.iter().map(|g| g.0.clone()).collect();
-            list
+        let globs = |globs: &[PathGlob], case_insensitive: bool| {
+            let list = super::compile_globs(globs.iter().map(|g| g.0.as_str()), Separator::Slash);
+            if case_insensitive {
+                list.case_insensitive()
+            } else {
+                list
+            }
         };
         let traverse: Vec<String> = self
             .allow

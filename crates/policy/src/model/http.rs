@@ -329,11 +329,7 @@ impl HttpPolicy {
             .iter()
             .map(|rule| HttpRule {
                 authority: rule.authority.as_ref().map(|glob| {
-                    let lowered = glob.0.to_lowercase();
-                    let mut list = super::compile_globs([lowered.as_str()], Separator::None);
-                    list.case_insensitive = true;
-                    list.sources = vec![glob.0.clone()];
-                    list
+                    super::compile_globs([glob.0.as_str()], Separator::None).case_insensitive()
                 }),
                 methods: rule
                     .methods

@@ -264,10 +264,9 @@ impl SocketsPolicy {
         let SocketsPolicy::Allow(allow) = self else {
             return None;
         };
-        let lowered: Vec<String> = allow.resolve.iter().map(|g| g.0.to_lowercase()).collect();
-        let mut resolve = super::compile_globs(lowered.iter().map(String::as_str), Separator::None);
-        resolve.case_insensitive = true;
-        resolve.sources = allow.resolve.iter().map(|g| g.0.clone()).collect();
+        let resolve =
+            super::compile_globs(allow.resolve.iter().map(|g| g.0.as_str()), Separator::None)
+                .case_insensitive();
         Some(SocketRules {
             connect: compile_rules(&allow.connect),
             bind: compile_rules(&allow.bind),
