@@ -285,6 +285,18 @@ impl Wiring<'_> {
         let decision = app_import
             .map(|(n, _)| self.decisions[n])
             .unwrap_or(Decision::Host);
+        // The stdio adapter uses the monotonic clock only for ready pollables
+        // (`subscribe-duration(0)`), which grant nothing: a clock denied to the app must not make
+        // null streams trap when polled.
+        let stdio_adapter =
+            importer.is_some_and(|(i, _)| i == Provider::Adapter(adapters::STDIO.name));
+        let decision =
+            if stdio_adapter && decision == Decision::Deny && base == "wasi:clocks/monotonic-clock"
+            {
+                Decision::Host
+            } else {
+                decision
+            };
         let provider = match decision {
             Decision::Adapter(adapter) => Some(Provider::Adapter(adapter.name)),
             // Never fall back to the host for something denied.

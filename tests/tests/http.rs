@@ -266,8 +266,8 @@ fn a_rule_sets_and_strips_headers_that_the_app_never_sees() {
     let (api, other) = (Server::start(), Server::start());
     let json = format!(
         r#"{{"http": {{"allow": [
-            {{"authority": "127.0.0.1:{}", "set-headers": {{"Authorization": "Bearer injected"}},
-              "strip-headers": ["cookie"]}},
+            {{"authority": "127.0.0.1:{}", "schemes": ["http"],
+              "set-headers": {{"Authorization": "Bearer injected"}}, "strip-headers": ["cookie"]}},
             {{"authority": "127.0.0.1:{}"}}
         ]}}}}"#,
         api.port, other.port
@@ -319,7 +319,8 @@ fn a_request_retargeted_after_its_headers_were_decided_is_refused() {
     let (api, other) = (Server::start(), Server::start());
     let json = format!(
         r#"{{"http": {{"allow": [
-            {{"authority": "127.0.0.1:{}", "set-headers": {{"authorization": "Bearer injected"}}}},
+            {{"authority": "127.0.0.1:{}", "schemes": ["http"],
+              "set-headers": {{"authorization": "Bearer injected"}}}},
             {{"authority": "127.0.0.1:{}"}}
         ]}}}}"#,
         api.port, other.port
@@ -330,6 +331,22 @@ fn a_request_retargeted_after_its_headers_were_decided_is_refused() {
     let lines = client(&composed, &[format!("{}{retarget}", request("GET", &url))]);
     assert_eq!(lines[1], denied("GET", &url));
     assert!(api.received().is_empty() && other.received().is_empty());
+}
+
+#[test]
+fn a_credential_is_not_sent_in_clear_unless_the_rule_says_http() {
+    let server = Server::start();
+    let json = format!(
+        r#"{{"http": {{"allow": [
+            {{"authority": "127.0.0.1:{}", "set-headers": {{"authorization": "Bearer injected"}}}}
+        ]}}}}"#,
+        server.port
+    );
+    let composed = compose(programs::HTTP_CLIENT, &json);
+    let url = server.url("/");
+    let lines = client(&composed, &[request("GET", &url)]);
+    assert_eq!(lines, [denied("GET", &url)]);
+    assert!(server.received().is_empty());
 }
 
 #[test]

@@ -104,8 +104,8 @@ fn remake(
     request
         .set_method(&target.method)
         .and_then(|()| request.set_scheme(Some(&target.scheme)))
-        .and_then(|()| request.set_authority(Some(&target.authority)))
-        .and_then(|()| request.set_path_with_query(Some(&target.path)))
+        .and_then(|()| request.set_authority(target.authority.as_deref()))
+        .and_then(|()| request.set_path_with_query(target.path.as_deref()))
         .map_err(|()| failed("setting the target"))?;
     Ok(request)
 }
@@ -227,7 +227,10 @@ impl ours::GuestOutgoingRequest for OutgoingRequest {
             *self.made_with.borrow_mut() = Some(changes);
         }
         let body = self.host.borrow().body()?;
-        Ok(ours::OutgoingBody::new(OutgoingBody { host: body }))
+        Ok(ours::OutgoingBody::new(OutgoingBody {
+            host: body,
+            changes: self.made_with.borrow().flatten(),
+        }))
     }
 
     fn method(&self) -> ours::Method {
@@ -410,12 +413,17 @@ impl ours::GuestOutgoingResponse for OutgoingResponse {
 
     fn body(&self) -> Result<ours::OutgoingBody, ()> {
         let host = self.host.body()?;
-        Ok(ours::OutgoingBody::new(OutgoingBody { host }))
+        Ok(ours::OutgoingBody::new(OutgoingBody {
+            host,
+            changes: None,
+        }))
     }
 }
 
 pub struct OutgoingBody {
     host: host::OutgoingBody,
+    /// The header changes of the request this is the body of: they apply to its trailers too.
+    changes: Changes,
 }
 
 impl ours::GuestOutgoingBody for OutgoingBody {
@@ -428,9 +436,17 @@ impl ours::GuestOutgoingBody for OutgoingBody {
         this: ours::OutgoingBody,
         trailers: Option<ours::Fields>,
     ) -> Result<(), ours::ErrorCode> {
-        let trailers = trailers.map(|t| t.into_inner::<Fields>().host);
-        host::OutgoingBody::finish(this.into_inner::<OutgoingBody>().host, trailers)
-            .map_err(Into::into)
+        let body: OutgoingBody = this.into_inner();
+        let mut trailers = trailers.map(|t| t.into_inner::<Fields>().host);
+        if let (Some(rule), Some(fields)) = (body.changes, &trailers) {
+            let kept = rule.strip_trailers(fields.entries());
+            trailers = Some(host::Fields::from_list(&kept).map_err(|e| {
+                ours::ErrorCode::InternalError(Some(format!(
+                    "interpose: the host refused the trailers ({e:?})"
+                )))
+            })?);
+        }
+        host::OutgoingBody::finish(body.host, trailers).map_err(Into::into)
     }
 }
 

@@ -79,8 +79,9 @@ fn scheme_name(scheme: &Scheme) -> &str {
 struct Target {
     method: Method,
     scheme: Scheme,
-    authority: String,
-    path: String,
+    /// `None` if the request has none (matched as the empty authority).
+    authority: Option<String>,
+    path: Option<String>,
 }
 
 impl Target {
@@ -98,9 +99,8 @@ impl Target {
         Ok(Target {
             method: request.method(),
             scheme,
-            authority: request.authority().unwrap_or_default(),
-            // No path means the empty path: `/` on the wire.
-            path: request.path_with_query().unwrap_or_else(|| "/".into()),
+            authority: request.authority(),
+            path: request.path_with_query(),
         })
     }
 
@@ -109,8 +109,9 @@ impl Target {
         rules.matching_rule(
             method_name(&self.method),
             scheme_name(&self.scheme),
-            &self.authority,
-            &self.path,
+            self.authority.as_deref().unwrap_or_default(),
+            // No path means the empty path: `/` on the wire.
+            self.path.as_deref().unwrap_or("/"),
         )
     }
 }

@@ -230,10 +230,10 @@ pub mod compile {
                         let fold = fold_case(c.encode_utf8(&mut buf));
                         // A fold of several characters (`ß`→`ss`) cannot be one class member.
                         let mut chars = fold.chars();
-                        if let (Some(f), None) = (chars.next(), chars.next()) {
-                            if f != c {
-                                folded.push((f, f));
-                            }
+                        if let (Some(f), None) = (chars.next(), chars.next())
+                            && f != c
+                        {
+                            folded.push((f, f));
                         }
                     }
                 }

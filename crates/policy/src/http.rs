@@ -85,7 +85,20 @@ impl HttpRule {
     /// ones and those `set-headers` replaces removed (names compare case-insensitively), then
     /// `set-headers` added.
     pub fn rewrite(&self, headers: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
-        let replaced = |name: &str| {
+        let mut out = self.strip_trailers(headers);
+        out.extend(
+            self.set_headers
+                .iter()
+                .map(|(name, value)| (name.clone(), value.as_bytes().to_vec())),
+        );
+        out
+    }
+
+    /// The trailers to send after the body of a request this rule let through: without the
+    /// names it strips or sets, which the app may not send as trailers either (some servers
+    /// merge trailers into the headers).
+    pub fn strip_trailers(&self, fields: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+        let changed = |name: &str| {
             self.strip_headers
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(name))
@@ -94,16 +107,10 @@ impl HttpRule {
                     .iter()
                     .any(|(n, _)| n.eq_ignore_ascii_case(name))
         };
-        let mut out: Vec<(String, Vec<u8>)> = headers
+        fields
             .into_iter()
-            .filter(|(name, _)| !replaced(name))
-            .collect();
-        out.extend(
-            self.set_headers
-                .iter()
-                .map(|(name, value)| (name.clone(), value.as_bytes().to_vec())),
-        );
-        out
+            .filter(|(name, _)| !changed(name))
+            .collect()
     }
 
     fn matches(
@@ -117,8 +124,26 @@ impl HttpRule {
             list.as_ref()
                 .is_none_or(|list| list.iter().any(|item| item == value))
         };
-        listed(&self.methods, method)
-            && listed(&self.schemes, scheme)
+        let listed_explicitly = |list: &Option<Vec<String>>, value: &str| {
+            list.as_ref()
+                .is_some_and(|list| list.iter().any(|item| item == value))
+        };
+        // A rule that adds headers (a credential, usually) is stricter where it leaves a key
+        // out: `https` only, so that the header never crosses the network in clear, and no
+        // `TRACE` or `CONNECT`, which would echo it back to the app or tunnel past it.
+        let adds_headers = !self.set_headers.is_empty();
+        let scheme_ok = if adds_headers && self.schemes.is_none() {
+            scheme == "https"
+        } else {
+            listed(&self.schemes, scheme)
+        };
+        let method_ok = if adds_headers && ECHOING_METHODS.contains(&method) {
+            listed_explicitly(&self.methods, method)
+        } else {
+            listed(&self.methods, method)
+        };
+        method_ok
+            && scheme_ok
             && self
                 .authority
                 .as_ref()
@@ -129,6 +154,9 @@ impl HttpRule {
                 .is_none_or(|globs| path.is_some_and(|p| globs.is_match(p)))
     }
 }
+
+/// Methods a rule with `set-headers` allows only if it lists them.
+const ECHOING_METHODS: [&str; 2] = ["TRACE", "CONNECT"];
 
 /// The spellings of `authority` a rule may match: `host[:port]` without any user info, and, for
 /// `http` and `https`, the same destination with the default port made explicit or left out
@@ -164,16 +192,23 @@ fn authority_forms(scheme: &str, authority: &str) -> Vec<String> {
 /// `..` segments, also percent-encoded, and encoded or back slashes). `None` matches no path glob.
 pub fn request_path(path_with_query: &str) -> Option<&str> {
     let path = path_with_query.split(['?', '#']).next().unwrap_or_default();
-    if !path.starts_with('/') || path.contains('\\') {
+    if !path.starts_with('/') || path.contains('\\') || path.chars().any(char::is_control) {
         return None;
     }
     let lower = path.to_ascii_lowercase();
-    if lower.contains("%2f") || lower.contains("%5c") {
+    // Encoded slashes, backslashes and NULs, and `%25` (an encoded `%`, which a server that
+    // decodes twice turns into any of them).
+    if ["%2f", "%5c", "%00", "%25"]
+        .iter()
+        .any(|e| lower.contains(e))
+    {
         return None;
     }
     let decoded = lower.replace("%2e", ".");
+    // A segment's `;parameters` are dropped by some servers (`/a/..;/b` is `/b` to them).
     if decoded
         .split('/')
+        .map(|segment| segment.split(';').next().unwrap_or_default())
         .any(|segment| segment == "." || segment == "..")
     {
         return None;

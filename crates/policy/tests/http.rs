@@ -106,6 +106,12 @@ fn paths_that_a_server_could_rewrite_match_no_path_glob() {
         "public/a",
         "",
         "*",
+        "/public/..;/admin",
+        "/public/.;x/admin",
+        "/public/%252e%252e/admin",
+        "/public/a%00b",
+        "/public/a\u{0}b",
+        "/public/a\nb",
     ] {
         assert!(!r.allows("GET", "https", "h", sneaky), "{sneaky}");
     }
@@ -256,6 +262,29 @@ fn the_first_matching_rule_rewrites_headers_case_insensitively() {
     assert!(!other.rewrites_headers());
     assert_eq!(other.rewrite(app.clone()), app);
     assert!(!rules(r#"{"http": {"allow": [{}]}}"#).rewrites_headers());
+}
+
+#[test]
+fn a_rule_that_adds_headers_needs_https_and_refuses_echoing_methods_unless_listed() {
+    let adds = rules(r#"{"http": {"allow": [{"set-headers": {"authorization": "t"}}]}}"#);
+    assert!(adds.allows("GET", "https", "h", "/"));
+    assert!(
+        !adds.allows("GET", "http", "h", "/"),
+        "a credential in clear"
+    );
+    assert!(
+        !adds.allows("TRACE", "https", "h", "/"),
+        "TRACE echoes the request"
+    );
+    assert!(!adds.allows("CONNECT", "https", "h", "/"));
+    // Said explicitly, they are allowed.
+    let explicit = rules(
+        r#"{"http": {"allow": [{"set-headers": {"a": "t"}, "schemes": ["http"], "methods": ["TRACE"]}]}}"#,
+    );
+    assert!(explicit.allows("TRACE", "http", "h", "/"));
+    // Stripping headers adds nothing to protect: no such defaults.
+    let strips = rules(r#"{"http": {"allow": [{"strip-headers": ["cookie"]}]}}"#);
+    assert!(strips.allows("TRACE", "http", "h", "/"));
 }
 
 #[test]
