@@ -53,6 +53,10 @@ pub fn decide(policy: &Policy, interface: &str) -> Decision {
         // requests of the adapter's own, though.
         "wasi:http/types" => match &policy.http {
             Some(http) if http.rewrites_headers() => Decision::Adapter(&adapters::HTTP_HEADERS),
+            // Its bodies are host streams, which cannot be mixed with a null stream's: with
+            // HTTP denied anyway, the types go too.
+            Some(HttpPolicy::Deny) if null_stdio => Decision::Deny,
+            None if null_stdio && strict => Decision::Deny,
             _ => Decision::Host,
         },
 

@@ -15,7 +15,8 @@ use wit_parser::{
     LiftLowerAbi, ManglingAndAbi, Resolve, WasmExport, WasmExportKind, WorldId, WorldItem,
 };
 
-/// Every interface with a stub, unversioned; stubs are built against the vendored WASI 0.2.0.
+/// Every interface with a stub, unversioned; stubs are built against the vendored WASI 0.2.0
+/// (`wasi:http/types`: 0.2.12).
 pub const DENIABLE: &[&str] = &[
     "wasi:cli/environment",
     "wasi:cli/exit",
@@ -46,11 +47,18 @@ pub const DENIABLE: &[&str] = &[
 /// Builds every stub into `out` and returns Rust source listing them.
 pub fn build(wit: &Path, out: &Path) -> String {
     let mut listing = String::from(
-        "/// Denial stubs: (interface without version, component exporting it at 0.2.0).\n\
+        "/// Denial stubs: (interface without version, component exporting it at 0.2.0, or\n\
+         /// 0.2.12 for `wasi:http/types`).\n\
          pub const STUBS: &[(&str, &[u8])] = &[\n",
     );
     for interface in DENIABLE {
-        let component = stub(wit, interface);
+        // `wasi:http/types` gained items after 0.2.0, and an export must have every item the
+        // app's import names: its stub is built against 0.2.12, as the `http-headers` adapter.
+        let component = if *interface == "wasi:http/types" {
+            stub(&wit.join("http-headers"), interface, "0.2.12")
+        } else {
+            stub(wit, interface, "0.2.0")
+        };
         let file = out.join(format!("deny-{}.wasm", interface.replace([':', '/'], "-")));
         std::fs::write(&file, crate::strip_custom_sections(&component)).unwrap();
         writeln!(
@@ -64,12 +72,13 @@ pub fn build(wit: &Path, out: &Path) -> String {
     listing
 }
 
-fn stub(wit: &Path, interface: &str) -> Vec<u8> {
+fn stub(wit: &Path, interface: &str, version: &str) -> Vec<u8> {
     let mut resolve = Resolve::default();
     resolve
         .push_dir(wit)
         .unwrap_or_else(|e| panic!("parsing {}: {e:?}", wit.display()));
-    let source = format!("package interpose:stub;\nworld stub {{ export {interface}@0.2.0; }}\n");
+    let source =
+        format!("package interpose:stub;\nworld stub {{ export {interface}@{version}; }}\n");
     let package = resolve.push_str("stub.wit", &source).unwrap();
     let world = resolve.select_world(&[package], Some("stub")).unwrap();
     let mut module = if interface == "wasi:filesystem/preopens" {

@@ -167,6 +167,22 @@ fn null_streams_need_the_other_sources_of_streams_denied() {
         programs::FS_PROBE,
         r#"{"stdio": {"stdout": "null"}, "fs": {"mode": "deny"}}"#,
     );
+    // HTTP bodies are streams too; denying HTTP takes its types along.
+    let err = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
+        .compose(programs::HTTP_CLIENT)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("`wasi:http/types@"), "{err}");
+    let composed = compose(
+        programs::HTTP_CLIENT,
+        r#"{"stdio": {"stdout": "null"}, "http": "deny"}"#,
+    );
+    let imports = unversioned_imports(&composed);
+    assert!(
+        !imports.iter().any(|i| i.starts_with("wasi:http/")),
+        "{imports:?}"
+    );
 }
 
 fn echo_server() -> (TcpListener, String) {

@@ -86,8 +86,36 @@ impl HandlerGuest for HttpHeaders {
         }
         let options = options.map(|o| o.into_inner::<RequestOptions>().host);
         host_handler::handle(host_request, options)
-            .map(|host| ours::FutureIncomingResponse::new(FutureIncomingResponse { host }))
-            .map_err(Into::into)
+            .map(|host| ours::FutureIncomingResponse::new(FutureIncomingResponse { host, changes }))
+            .map_err(|e| hide_set_headers(e.into(), changes))
+    }
+}
+
+/// `code` without the name and size of a header the rule set, should the host report one as too
+/// large: the app must not learn what was added to its request.
+fn hide_set_headers(code: ours::ErrorCode, changes: Changes) -> ours::ErrorCode {
+    let Some(rule) = changes else {
+        return code;
+    };
+    let hidden = |p: &ours::FieldSizePayload| {
+        p.field_name.as_deref().is_some_and(|name| {
+            rule.set_headers
+                .iter()
+                .any(|(set, _)| set.eq_ignore_ascii_case(name))
+        })
+    };
+    let blank = || ours::FieldSizePayload {
+        field_name: None,
+        field_size: None,
+    };
+    match code {
+        ours::ErrorCode::HttpRequestHeaderSize(Some(p)) if hidden(&p) => {
+            ours::ErrorCode::HttpRequestHeaderSize(None)
+        }
+        ours::ErrorCode::HttpRequestTrailerSize(p) if hidden(&p) => {
+            ours::ErrorCode::HttpRequestTrailerSize(blank())
+        }
+        other => other,
     }
 }
 
@@ -312,6 +340,8 @@ impl ours::GuestRequestOptions for RequestOptions {
 
 pub struct FutureIncomingResponse {
     host: host::FutureIncomingResponse,
+    /// The header changes the request was sent with, hidden from errors.
+    changes: Changes,
 }
 
 impl ours::GuestFutureIncomingResponse for FutureIncomingResponse {
@@ -324,7 +354,7 @@ impl ours::GuestFutureIncomingResponse for FutureIncomingResponse {
             once.map(|result| {
                 result
                     .map(|host| ours::IncomingResponse::new(IncomingResponse { host }))
-                    .map_err(Into::into)
+                    .map_err(|e| hide_set_headers(e.into(), self.changes))
             })
         })
     }

@@ -179,14 +179,17 @@ impl Listing<'_> {
     }
 }
 
-/// `/a/b/c` → `/a`, `/a/b`, `/a/b/c`; `/` → `/`.
+/// `/a/b/c` → `/`, `/a`, `/a/b`, `/a/b/c`; `/` → `/`.
 fn prefixes(path: &str) -> impl Iterator<Item = &str> + Clone {
+    let root = (path.starts_with('/') && path != "/").then_some("/");
     let ends = path
         .char_indices()
         .filter(|&(i, c)| c == '/' && i > 0)
         .map(|(i, _)| i);
-    ends.chain(core::iter::once(path.len()))
-        .map(move |end| &path[..end])
+    root.into_iter().chain(
+        ends.chain(core::iter::once(path.len()))
+            .map(move |end| &path[..end]),
+    )
 }
 
 /// The normalised guest path of a preopen named `name`.

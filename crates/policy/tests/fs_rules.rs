@@ -20,6 +20,9 @@ const POLICIES: &[&str] = &[
     r#"{"fs": {"allow": ["/data/**/c.txt"]}}"#,
     r#"{"fs": {"deny": ["/data/Secret*", "**/node_modules/**"]}}"#,
     r#"{"fs": {"allow": ["/data/a"], "deny": ["/data/a/b"]}}"#,
+    // The root itself, allowed or denied, decides everything below it.
+    r#"{"fs": {"allow": ["/"]}}"#,
+    r#"{"fs": {"allow": ["/data/**"], "deny": ["/"]}}"#,
 ];
 
 const DIRS: &[&str] = &[
@@ -139,4 +142,16 @@ fn deny_globs_fold_case_as_a_case_insensitive_filesystem_would() {
     assert!(denied("/data/[Z-a]x", "/data/zX"));
     assert!(!denied("/data/[Z-a]x", "/data/yx"));
     assert!(!denied("/data/secrets/**", "/data/secret/key"));
+}
+
+#[test]
+fn the_root_allows_or_denies_everything_below_it() {
+    use interpose_policy::fs::Access;
+    assert_eq!(rules(POLICIES[6]).access("/data/x"), Access::Full);
+    assert_eq!(rules(POLICIES[6]).listing("/").access("x"), Access::Full);
+    assert_eq!(rules(POLICIES[7]).access("/data/x"), Access::None);
+    assert_eq!(
+        rules(POLICIES[7]).listing("/data").access("x"),
+        Access::None
+    );
 }
