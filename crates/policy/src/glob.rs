@@ -65,6 +65,10 @@ pub struct GlobList {
 /// spellings a case-insensitive filesystem treats as one name fold to one string. Both globs and
 /// inputs are folded with it.
 pub fn fold_case(text: &str) -> String {
+    if text.is_ascii() {
+        // The common case, and the same result: ASCII folds to ASCII lower case.
+        return text.to_ascii_lowercase();
+    }
     text.chars()
         .flat_map(char::to_uppercase)
         .flat_map(char::to_lowercase)
