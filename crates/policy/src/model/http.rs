@@ -132,6 +132,12 @@ impl<'de> Deserialize<'de> for AuthorityGlob {
 #[serde(transparent)]
 pub struct HttpMethod(#[schemars(with = "String")] pub String);
 
+/// Whether `text` is an RFC 9110 `token`: what methods and header names are made of.
+fn is_token(text: &str) -> bool {
+    let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    !text.is_empty() && text.chars().all(tchar)
+}
+
 /// The methods `wasi:http/types.method` names; WASI reports them in upper case.
 const STANDARD_METHODS: [&str; 9] = [
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
@@ -140,9 +146,7 @@ const STANDARD_METHODS: [&str; 9] = [
 impl<'de> Deserialize<'de> for HttpMethod {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        // RFC 9110 `token` characters.
-        let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-        if text.is_empty() || !text.chars().all(tchar) {
+        if !is_token(&text) {
             return Err(de::Error::custom(format!(
                 "`{text}` is not an HTTP method (a token such as `GET`)"
             )));
@@ -225,8 +229,7 @@ const FORBIDDEN_HEADERS: [&str; 10] = [
 impl<'de> Deserialize<'de> for HeaderName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-        if text.is_empty() || !text.chars().all(tchar) {
+        if !is_token(&text) {
             return Err(de::Error::custom(format!(
                 "`{text}` is not an HTTP header name (a token such as `authorization`)"
             )));
