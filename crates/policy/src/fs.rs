@@ -64,15 +64,28 @@ impl FsRules {
         if !self.filters_paths() {
             return Access::Full;
         }
+        match self.by_prefixes(path) {
+            PrefixAccess::Denied => Access::None,
+            PrefixAccess::Allowed => Access::Full,
+            PrefixAccess::Undecided => self.allowed_or_traverse(false, path),
+        }
+    }
+
+    /// What the globs decide from `path` and its parents: denied if any matches a `deny` glob,
+    /// else allowed if any matches an `allow` glob (or there are none).
+    fn by_prefixes(&self, path: &str) -> PrefixAccess {
         let folded = self.deny.fold(path);
         if prefixes(&folded).any(|p| self.deny.is_match_folded(p)) {
-            return Access::None;
+            PrefixAccess::Denied
+        } else if self
+            .allow
+            .as_ref()
+            .is_none_or(|allow| prefixes(path).any(|p| allow.is_match(p)))
+        {
+            PrefixAccess::Allowed
+        } else {
+            PrefixAccess::Undecided
         }
-        let allowed = match &self.allow {
-            None => true,
-            Some(allow) => prefixes(path).any(|p| allow.is_match(p)),
-        };
-        self.allowed_or_traverse(allowed, path)
     }
 
     /// What the app may do with the entries of the directory `dir` (normalised), which it has
@@ -80,20 +93,9 @@ impl FsRules {
     /// entries share (the directory's own prefixes) once per listing, not once per entry.
     pub fn listing(&self, dir: &str) -> Listing<'_> {
         let parent = if self.filters_paths() {
-            let folded = self.deny.fold(dir);
-            if prefixes(&folded).any(|p| self.deny.is_match_folded(p)) {
-                ParentAccess::Denied
-            } else if self
-                .allow
-                .as_ref()
-                .is_none_or(|allow| prefixes(dir).any(|p| allow.is_match(p)))
-            {
-                ParentAccess::Allowed
-            } else {
-                ParentAccess::Undecided
-            }
+            self.by_prefixes(dir)
         } else {
-            ParentAccess::Allowed
+            PrefixAccess::Allowed
         };
         Listing {
             rules: self,
@@ -137,14 +139,16 @@ impl FsRules {
     }
 }
 
-/// What a listed directory's prefixes decided for all of its entries.
+/// What a path's prefixes decide ([`FsRules::by_prefixes`]); for a listed directory, what they
+/// decide for all of its entries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ParentAccess {
-    /// A prefix matches a `deny` glob: every entry is hidden.
+enum PrefixAccess {
+    /// A prefix matches a `deny` glob: hidden, with everything below.
     Denied,
-    /// No prefix is denied and one is allowed: each entry is allowed unless denied itself.
+    /// No prefix is denied and one is allowed: allowed, and so is everything below unless
+    /// denied itself.
     Allowed,
-    /// Neither: each entry is decided by its own name.
+    /// Neither: decided by the traverse globs, or for an entry, by its own name.
     Undecided,
 }
 
@@ -153,7 +157,7 @@ enum ParentAccess {
 pub struct Listing<'a> {
     rules: &'a FsRules,
     dir: String,
-    parent: ParentAccess,
+    parent: PrefixAccess,
 }
 
 impl Listing<'_> {
@@ -163,14 +167,14 @@ impl Listing<'_> {
         if !rules.filters_paths() {
             return Access::Full;
         }
-        if self.parent == ParentAccess::Denied {
+        if self.parent == PrefixAccess::Denied {
             return Access::None;
         }
         let path = join(&self.dir, [name]);
         if rules.deny.is_match(&path) {
             return Access::None;
         }
-        let allowed = self.parent == ParentAccess::Allowed
+        let allowed = self.parent == PrefixAccess::Allowed
             || rules
                 .allow
                 .as_ref()
