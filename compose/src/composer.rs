@@ -159,8 +159,8 @@ impl Composer {
         if !undecided.is_empty() {
             return Err(ComposeError::UndecidedImports(undecided));
         }
-        let stdio_adapter = |route: &Route| *route == Route::Adapter(adapters::STDIO.name.into());
-        if routes.iter().any(|(_, route)| stdio_adapter(route)) {
+        let through_stdio = |route: &Route| *route == Route::Adapter(adapters::STDIO.name.into());
+        if routes.iter().any(|(_, route)| through_stdio(route)) {
             let streams_elsewhere: Vec<String> = routes
                 .iter()
                 .filter(|(import, route)| {

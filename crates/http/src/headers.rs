@@ -52,7 +52,12 @@ fn same_changes(a: Changes, b: Changes) -> bool {
 fn changes_for(target: &Target) -> Changes {
     rules()
         .and_then(|rules| target.rule(rules))
-        .filter(|rule| rule.rewrites_headers())
+        .and_then(changes_of)
+}
+
+/// The changes `rule` makes to a request it lets through, `None` if it makes none.
+fn changes_of(rule: &'static HttpRule) -> Changes {
+    Some(rule).filter(|rule| rule.rewrites_headers())
 }
 
 impl HandlerGuest for HttpHeaders {
@@ -70,7 +75,7 @@ impl HandlerGuest for HttpHeaders {
         let Some(rule) = target.rule(rules) else {
             return Err(ours::ErrorCode::HttpRequestDenied);
         };
-        let changes = Some(rule).filter(|rule| rule.rewrites_headers());
+        let changes = changes_of(rule);
         match request.made_with.into_inner() {
             // The body was taken: the headers are those of that moment's rule.
             Some(made_with) if !same_changes(made_with, changes) => {
