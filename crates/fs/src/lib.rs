@@ -1,17 +1,17 @@
 //! `wasi:filesystem`, attenuated by the policy's `fs` section.
 //!
 //! Exports `types` and `preopens` and implements them with the host's. Every descriptor the app
-//! holds is ours, wrapping a host descriptor with the guest path it names and whether it may be
-//! changed; the app can only reach the host through it.
+//! holds is ours, wrapping a host descriptor with the guest path it names; the app can only
+//! reach the host through it.
 //!
 //! Zero cost where nothing is attenuated: `wasi:io/streams` is not exported, so
 //! `read-via-stream` hands the app the host's own stream and file data never passes through the
-//! adapter. Without path globs, paths go to the host untouched (the host already confines them
-//! to the preopens); with globs, each path is resolved here (`..`, symlinks) and the resolved
-//! path is both checked and the one the host opens.
+//! adapter. Without path rules, paths go to the host untouched (the host already confines them
+//! to the preopens); with them, each path is walked here one component at a time through
+//! directory handles ([`walk`]), so the host acts on exactly the object that was checked.
 //!
-//! Denials: changes under `read-only` fail with `read-only`; paths the policy hides fail with
-//! `no-entry` (they do not exist as far as the app can tell) and never appear in listings;
+//! Denials: changes the policy does not allow fail with `read-only`; paths the policy hides fail
+//! with `no-entry` (they do not exist as far as the app can tell) and never appear in listings;
 //! absolute paths and `..` above the descriptor fail with `not-permitted`, as on the host.
 
 mod bindings {
@@ -22,8 +22,8 @@ mod bindings {
     });
 }
 mod convert;
+mod walk;
 
-use std::collections::VecDeque;
 use std::sync::OnceLock;
 
 use bindings::exports::wasi::filesystem::preopens::Guest as PreopensGuest;
@@ -37,10 +37,8 @@ use bindings::wasi::io::error::Error as IoError;
 use bindings::wasi::io::streams::{InputStream, OutputStream};
 use convert::IntoOurs;
 use interpose_policy::compiled;
-use interpose_policy::fs::{self as rules, Access, FsRules, PathError, PreopenRule};
-
-/// Symlinks followed while resolving one path, as in POSIX's `SYMLOOP_MAX`.
-const MAX_SYMLINKS: usize = 40;
+use interpose_policy::fs::{self as rules, Access, FsMode, FsRules};
+use walk::{Final, Slash, Step};
 
 fn rules() -> &'static FsRules {
     static RULES: OnceLock<FsRules> = OnceLock::new();
@@ -56,7 +54,7 @@ fn rules() -> &'static FsRules {
         // Fail closed: this build would let every path through.
         assert!(
             cfg!(feature = "paths") || !rules.filters_paths(),
-            "interpose: path globs reached the `fs` adapter built without path checks"
+            "interpose: path rules reached the `fs` adapter built without path checks"
         );
         rules
     })
@@ -68,15 +66,26 @@ fn filters_paths() -> bool {
     cfg!(feature = "paths") && rules().filters_paths()
 }
 
+/// Changes that can be refused before looking at any path: nothing anywhere may change.
+fn check_writes_anywhere() -> Result<(), ErrorCode> {
+    if rules().writes_anywhere() {
+        Ok(())
+    } else {
+        Err(ErrorCode::ReadOnly)
+    }
+}
+
 struct Fs;
 
 /// A descriptor handed to the app.
 pub struct Descriptor {
     host: host::Descriptor,
-    /// The normalised guest path this descriptor names, e.g. `/data/sub`.
+    /// The normalised guest path this descriptor was opened as, e.g. `/data/sub` (only
+    /// meaningful when paths are checked). A move of it, or of a parent, is only allowed when
+    /// the policy decides everything below alike under both names, so it stays right.
     path: String,
-    /// Whether the policy lets the app change anything through it.
-    writable: bool,
+    /// [`Access::Full`], or [`Access::Traverse`] for a directory the app may only pass through.
+    access: Access,
 }
 
 /// A directory listing, filtered when the policy hides paths.
@@ -86,155 +95,70 @@ pub struct DirectoryEntryStream {
     filter: Option<rules::Listing<'static>>,
 }
 
-/// A path resolved below a descriptor.
-struct Resolved {
-    /// The normalised guest path.
-    guest: String,
-    /// What to pass to the host, relative to the descriptor; `.` for the descriptor itself.
-    relative: String,
-    /// The path flags to pass to the host: symlinks were already followed here when checking.
-    flags: host::PathFlags,
-    /// What the policy lets the app do with it ([`Access::Full`] when paths are not checked).
-    access: Access,
-    /// The host's `stat` of the resolved path, when resolving already asked for it (it is not
-    /// a symlink): saves asking again.
-    stat: Option<host::DescriptorStat>,
-}
-
-fn path_error(e: PathError) -> ErrorCode {
-    match e {
-        PathError::Absolute | PathError::Escapes => ErrorCode::NotPermitted,
-        PathError::Nul => ErrorCode::Invalid,
-        PathError::Empty => ErrorCode::NoEntry,
-    }
-}
-
 impl Descriptor {
     /// Wraps a host descriptor into the resource handed to the app.
-    fn handle(host: host::Descriptor, path: String, writable: bool) -> ours::Descriptor {
-        ours::Descriptor::new(Descriptor {
-            host,
-            path,
-            writable,
-        })
+    fn handle(host: host::Descriptor, path: String, access: Access) -> ours::Descriptor {
+        ours::Descriptor::new(Descriptor { host, path, access })
+    }
+
+    /// Whether the policy lets the app change the object this descriptor is.
+    fn writable(&self) -> bool {
+        if filters_paths() {
+            self.access == Access::Full && rules().writable(&self.path)
+        } else {
+            rules().writes_anywhere()
+        }
     }
 
     fn check_writable(&self) -> Result<(), ErrorCode> {
-        if self.writable {
+        if self.writable() {
             Ok(())
         } else {
             Err(ErrorCode::ReadOnly)
         }
     }
 
-    /// Resolves `path` below this descriptor and checks it against the policy. Without path
-    /// filtering the path goes to the host as given.
-    fn resolve(&self, flags: PathFlags, path: &str, need: Access) -> Result<Resolved, ErrorCode> {
-        if !filters_paths() {
-            return Ok(Resolved {
-                guest: String::new(),
-                relative: path.to_owned(),
-                flags: flags.into(),
-                access: Access::Full,
-                stat: None,
-            });
-        }
-        let follow_last = flags.contains(PathFlags::SYMLINK_FOLLOW);
-        let (parts, stat) = self.resolve_symlinks(path, follow_last)?;
-        let guest = rules::join(&self.path, parts.iter().map(String::as_str));
-        let access = rules().access(&guest);
-        let permitted = match need {
-            Access::Full => access == Access::Full,
-            Access::Traverse => access != Access::None,
-            Access::None => true,
-        };
-        if !permitted {
-            return Err(ErrorCode::NoEntry);
-        }
-        let relative = if parts.is_empty() {
-            ".".to_owned()
-        } else {
-            parts.join("/")
-        };
-        Ok(Resolved {
-            guest,
-            relative,
-            flags: host::PathFlags::empty(),
-            access,
-            stat,
-        })
-    }
-
-    /// Applies `.`, `..` and symlinks to `path` as the host would, confined to this descriptor,
-    /// and returns the components below it. Symlinks are read from the host, one component at
-    /// a time, so the checked path is the one the host will open. Also returns the host's
-    /// `stat` of the last component if it was asked for (the last one is followed).
-    fn resolve_symlinks(
+    /// Resolves `path` below this descriptor and runs `op` on its last component
+    /// ([`walk::at`]).
+    fn at<T>(
         &self,
         path: &str,
-        follow_last: bool,
-    ) -> Result<(Vec<String>, Option<host::DescriptorStat>), ErrorCode> {
-        rules::lexical_components(path).map_err(path_error)?;
-        let mut pending: VecDeque<String> = path.split('/').map(str::to_owned).collect();
-        let mut resolved: Vec<String> = Vec::new();
-        let mut followed = 0;
-        // Set once a component cannot be stat-ed (it does not exist, or is not a directory).
-        // The host cannot walk through it either, so any component after it fails here, `..`
-        // included: otherwise `missing/../link` would reach `link` without it being checked.
-        let mut missing = false;
-        let mut last_stat = None;
-        while let Some(part) = pending.pop_front() {
-            match part.as_str() {
-                "" | "." => continue,
-                _ if missing => return Err(ErrorCode::NoEntry),
-                ".." => {
-                    resolved.pop().ok_or(ErrorCode::NotPermitted)?;
-                    continue;
-                }
-                _ => {}
-            }
-            resolved.push(part);
-            let is_last = pending.iter().all(|p| p.is_empty() || p == ".");
-            if is_last && !follow_last {
-                continue;
-            }
-            let here = resolved.join("/");
-            last_stat = None;
-            match self.host.stat_at(host::PathFlags::empty(), &here) {
-                Ok(stat) if stat.type_ == host::DescriptorType::SymbolicLink => {
-                    followed += 1;
-                    if followed > MAX_SYMLINKS {
-                        return Err(ErrorCode::Loop);
-                    }
-                    let target: String = self.host.readlink_at(&here).ours()?;
-                    if target.starts_with('/') {
-                        // The host refuses absolute symlink targets too.
-                        return Err(ErrorCode::NotPermitted);
-                    }
-                    resolved.pop();
-                    for piece in target.split('/').rev() {
-                        pending.push_front(piece.to_owned());
-                    }
-                }
-                Ok(stat) => last_stat = is_last.then_some(stat),
-                Err(_) => missing = true,
-            }
-        }
-        Ok((resolved, last_stat))
+        follow: bool,
+        op: impl FnMut(&host::Descriptor, &Final) -> Result<Step<T>, ErrorCode>,
+    ) -> Result<T, ErrorCode> {
+        walk::at(
+            &self.host,
+            &self.path,
+            self.access,
+            path,
+            follow,
+            Slash::Follow,
+            op,
+        )
     }
 
-    /// Whether a symlink at `link` with this `target` leads somewhere the app may reach
-    /// (relative targets only, resolved from the link's directory, as the host would).
-    fn link_target_reachable(&self, link: &Resolved, target: &str) -> bool {
+    /// [`Descriptor::at`] for an operation on the entry itself: a trailing `/` means what
+    /// `slash` says.
+    fn at_entry<T>(
+        &self,
+        path: &str,
+        slash: Slash,
+        op: impl FnMut(&host::Descriptor, &Final) -> Result<Step<T>, ErrorCode>,
+    ) -> Result<T, ErrorCode> {
+        walk::at(&self.host, &self.path, self.access, path, false, slash, op)
+    }
+
+    /// Whether the symlink `link` (a guest path) with this `target` names a place the policy
+    /// hides: then the app may see the link but not where it points. Judged by the target's
+    /// text, which is what would leak; following the link is checked on its own when it happens.
+    fn leads_to_hidden(link: &str, target: &str) -> bool {
         if target.starts_with('/') {
+            // Outside every preopen: the host refuses to follow it, there is nothing to hide.
             return false;
         }
-        let joined = match link.relative.rsplit_once('/') {
-            Some((dir, _)) => format!("{dir}/{target}"),
-            None => target.to_owned(),
-        };
-        self.resolve(PathFlags::SYMLINK_FOLLOW, &joined, Access::Traverse)
-            .is_ok()
+        let dir = link.rsplit_once('/').map_or("/", |(dir, _)| dir);
+        let dir = if dir.is_empty() { "/" } else { dir };
+        walk::lexically_hidden(&rules::join(dir, [target]))
     }
 
     /// The descriptor another argument names (for `link-at`, `rename-at`).
@@ -243,27 +167,60 @@ impl Descriptor {
     }
 }
 
-impl Resolved {
-    /// The host's `stat` of the resolved path: the one resolving already made, or a new one.
-    fn stat_from(&self, at: &host::Descriptor) -> Result<DescriptorStat, ErrorCode> {
-        match &self.stat {
-            Some(stat) => Ok((*stat).into()),
-            None => at.stat_at(self.flags, &self.relative).ours(),
+impl Final {
+    /// Refuses changing this entry unless the policy lets the app change it: `read-only` where
+    /// it may see but not change it, `no-entry` where what is there is invisible.
+    fn check_change(&self, dir: &host::Descriptor) -> Result<(), ErrorCode> {
+        match self.access {
+            Access::Full if rules().writable(&self.guest) => Ok(()),
+            Access::Full => Err(ErrorCode::ReadOnly),
+            // Only directories exist where the app may only pass through.
+            _ => match walk::lstat(dir, &self.name) {
+                Ok(stat) if stat.type_ == host::DescriptorType::Directory => {
+                    Err(ErrorCode::ReadOnly)
+                }
+                _ => Err(ErrorCode::NoEntry),
+            },
         }
     }
-}
 
-/// Whether the app may only pass through `at` (a directory leading to allowed paths).
-fn is_traverse_only(at: &Resolved) -> bool {
-    at.access == Access::Traverse
-}
-
-/// Where the app may only pass through, only directories exist as far as it can tell.
-fn only_directories_if_traverse(at: &Resolved, found: DescriptorType) -> Result<(), ErrorCode> {
-    if is_traverse_only(at) && found != DescriptorType::Directory {
-        return Err(ErrorCode::NoEntry);
+    /// A new link named with a trailing `/`: what the host answers.
+    fn check_new_name(&self, dir: &host::Descriptor) -> Result<(), ErrorCode> {
+        if !self.must_be_dir {
+            return Ok(());
+        }
+        match walk::lstat(dir, &self.name) {
+            Err(ErrorCode::NoEntry) => Err(ErrorCode::NoEntry),
+            _ => Err(ErrorCode::Exist),
+        }
     }
-    Ok(())
+
+    /// Where the app may only pass through, only directories exist as far as it can tell.
+    fn check_visible(&self, found: host::DescriptorType) -> Result<(), ErrorCode> {
+        if self.access == Access::Traverse && found != host::DescriptorType::Directory {
+            return Err(ErrorCode::NoEntry);
+        }
+        Ok(())
+    }
+}
+
+/// The host's `stat` of `name` in `dir`, not following it; [`Step::Symlink`] if it is a symlink
+/// the caller follows.
+fn stat_step(
+    dir: &host::Descriptor,
+    fin: &Final,
+    follow: bool,
+) -> Result<Step<host::DescriptorStat>, ErrorCode> {
+    let stat = walk::lstat(dir, &fin.name)?;
+    if stat.type_ == host::DescriptorType::SymbolicLink && (follow || fin.must_be_dir) {
+        return Ok(Step::Symlink);
+    }
+    fin.check_visible(stat.type_)?;
+    Ok(Step::Done(stat))
+}
+
+fn is_directory(dir: &host::Descriptor, name: &str) -> bool {
+    walk::lstat(dir, name).is_ok_and(|s| s.type_ == host::DescriptorType::Directory)
 }
 
 impl ours::Guest for Fs {
@@ -301,7 +258,7 @@ impl ours::GuestDescriptor for Descriptor {
 
     fn get_flags(&self) -> Result<DescriptorFlags, ErrorCode> {
         let mut flags: DescriptorFlags = self.host.get_flags().ours()?;
-        if !self.writable {
+        if !self.writable() {
             flags.remove(DescriptorFlags::WRITE | DescriptorFlags::MUTATE_DIRECTORY);
         }
         Ok(flags)
@@ -344,9 +301,14 @@ impl ours::GuestDescriptor for Descriptor {
     }
 
     fn create_directory_at(&self, path: String) -> Result<(), ErrorCode> {
-        self.check_writable()?;
-        let at = self.resolve(PathFlags::empty(), &path, Access::Full)?;
-        self.host.create_directory_at(&at.relative).ours()
+        check_writes_anywhere()?;
+        if !filters_paths() {
+            return self.host.create_directory_at(&path).ours();
+        }
+        self.at_entry(&path, Slash::Exist, |dir, fin| {
+            fin.check_change(dir)?;
+            dir.create_directory_at(&fin.name).ours().map(Step::Done)
+        })
     }
 
     fn stat(&self) -> Result<DescriptorStat, ErrorCode> {
@@ -354,10 +316,31 @@ impl ours::GuestDescriptor for Descriptor {
     }
 
     fn stat_at(&self, flags: PathFlags, path: String) -> Result<DescriptorStat, ErrorCode> {
-        let at = self.resolve(flags, &path, Access::Traverse)?;
-        let stat = at.stat_from(&self.host)?;
-        only_directories_if_traverse(&at, stat.type_)?;
-        Ok(stat)
+        if !filters_paths() {
+            return self.host.stat_at(flags.into(), &path).ours();
+        }
+        let follow = flags.contains(PathFlags::SYMLINK_FOLLOW);
+        let mut stat = self.at(&path, follow, |dir, fin| {
+            Ok(match stat_step(dir, fin, follow)? {
+                Step::Done(stat) => Step::Done((stat, fin.guest.clone(), fin.name.clone())),
+                Step::Symlink => Step::Symlink,
+            })
+        });
+        if let Ok((stat, guest, name)) = &mut stat
+            && stat.type_ == host::DescriptorType::SymbolicLink
+        {
+            // A link's size is the length of its target: not for a target the app may not see.
+            let target = self
+                .at(&path, false, |dir, _| {
+                    let target: String = dir.readlink_at(name).ours()?;
+                    Ok(Step::Done(target))
+                })
+                .unwrap_or_default();
+            if target.is_empty() || Descriptor::leads_to_hidden(guest, &target) {
+                stat.size = 0;
+            }
+        }
+        stat.map(|(stat, _, _)| stat.into())
     }
 
     fn set_times_at(
@@ -367,11 +350,28 @@ impl ours::GuestDescriptor for Descriptor {
         atime: NewTimestamp,
         mtime: NewTimestamp,
     ) -> Result<(), ErrorCode> {
-        self.check_writable()?;
-        let at = self.resolve(flags, &path, Access::Full)?;
-        self.host
-            .set_times_at(at.flags, &at.relative, atime.into(), mtime.into())
+        check_writes_anywhere()?;
+        if !filters_paths() {
+            return self
+                .host
+                .set_times_at(flags.into(), &path, atime.into(), mtime.into())
+                .ours();
+        }
+        let follow = flags.contains(PathFlags::SYMLINK_FOLLOW);
+        self.at(&path, follow, |dir, fin| {
+            if let Step::Symlink = stat_step(dir, fin, follow)? {
+                return Ok(Step::Symlink);
+            }
+            fin.check_change(dir)?;
+            dir.set_times_at(
+                host::PathFlags::empty(),
+                &fin.name,
+                atime.into(),
+                mtime.into(),
+            )
             .ours()
+            .map(Step::Done)
+        })
     }
 
     fn link_at(
@@ -382,17 +382,45 @@ impl ours::GuestDescriptor for Descriptor {
         new_path: String,
     ) -> Result<(), ErrorCode> {
         let new = Descriptor::other(&new_descriptor);
-        self.check_writable()?;
-        new.check_writable()?;
-        let old = self.resolve(old_flags, &old_path, Access::Full)?;
-        if filters_paths() {
-            // Linking a symlink copies where it points: that place must be reachable too.
-            self.resolve(PathFlags::SYMLINK_FOLLOW, &old_path, Access::Full)?;
+        check_writes_anywhere()?;
+        if !filters_paths() {
+            return self
+                .host
+                .link_at(old_flags.into(), &old_path, &new.host, &new_path)
+                .ours();
         }
-        let target = new.resolve(PathFlags::empty(), &new_path, Access::Full)?;
-        self.host
-            .link_at(old.flags, &old.relative, &new.host, &target.relative)
-            .ours()
+        let follow = old_flags.contains(PathFlags::SYMLINK_FOLLOW);
+        self.at(&old_path, follow, |old_dir, old| {
+            let stat = match stat_step(old_dir, old, follow)? {
+                Step::Symlink => return Ok(Step::Symlink),
+                Step::Done(stat) => stat,
+            };
+            old.check_change(old_dir)?;
+            let link_target = if stat.type_ == host::DescriptorType::SymbolicLink {
+                let target: String = old_dir.readlink_at(&old.name).ours()?;
+                Some(target)
+            } else {
+                None
+            };
+            new.at_entry(&new_path, Slash::NoFollow, |new_dir, target| {
+                target.check_new_name(new_dir)?;
+                target.check_change(new_dir)?;
+                if let Some(link_target) = &link_target {
+                    // A new name for a symlink points from where it lands: judge it there, and
+                    // where it was.
+                    if Descriptor::leads_to_hidden(&old.guest, link_target)
+                        || Descriptor::leads_to_hidden(&target.guest, link_target)
+                    {
+                        return Err(ErrorCode::NoEntry);
+                    }
+                }
+                old_dir
+                    .link_at(host::PathFlags::empty(), &old.name, new_dir, &target.name)
+                    .ours()
+                    .map(Step::Done)
+            })
+            .map(Step::Done)
+        })
     }
 
     fn open_at(
@@ -407,50 +435,102 @@ impl ours::GuestDescriptor for Descriptor {
             || descriptor_flags
                 .intersects(DescriptorFlags::WRITE | DescriptorFlags::MUTATE_DIRECTORY);
         if changes {
-            self.check_writable()?;
+            check_writes_anywhere()?;
         }
-        let at = self.resolve(flags, &path, Access::Traverse)?;
-        if is_traverse_only(&at) {
-            // A directory on the way to allowed paths: it may be opened to go further, never
-            // changed, and a file here is not allowed.
-            let stat = at.stat_from(&self.host)?;
-            if changes {
-                return Err(ErrorCode::NoEntry);
-            }
-            only_directories_if_traverse(&at, stat.type_)?;
-        }
-        let opened = self
-            .host
-            .open_at(
-                at.flags,
-                &at.relative,
-                open_flags.into(),
-                descriptor_flags.into(),
-            )
-            .ours()?;
-        let path = if filters_paths() {
-            at.guest
-        } else {
+        if !filters_paths() {
+            let opened = self
+                .host
+                .open_at(
+                    flags.into(),
+                    &path,
+                    open_flags.into(),
+                    descriptor_flags.into(),
+                )
+                .ours()?;
             // Paths are not checked, so the exact name is only informative.
-            self.path.clone()
-        };
-        Ok(Descriptor::handle(opened, path, self.writable))
+            return Ok(Descriptor::handle(opened, self.path.clone(), Access::Full));
+        }
+        let creates = open_flags.contains(OpenFlags::CREATE);
+        if creates && path.ends_with('/') {
+            // What the host answers, whatever is there.
+            return Err(ErrorCode::IsDirectory);
+        }
+        let follow = flags.contains(PathFlags::SYMLINK_FOLLOW);
+        self.at(&path, follow, |dir, fin| {
+            if creates && fin.must_be_dir {
+                return Err(ErrorCode::IsDirectory);
+            }
+            if fin.access == Access::Traverse {
+                // A directory on the way to allowed paths: it may be opened to go further,
+                // never changed, and a file here does not exist.
+                if let Step::Symlink = stat_step(dir, fin, follow)? {
+                    return Ok(Step::Symlink);
+                }
+            }
+            if changes {
+                fin.check_change(dir)?;
+            }
+            let mut open_flags: host::OpenFlags = open_flags.into();
+            if fin.must_be_dir {
+                open_flags |= host::OpenFlags::DIRECTORY;
+            }
+            let opened: host::Descriptor = dir
+                .open_at(
+                    host::PathFlags::empty(),
+                    &fin.name,
+                    open_flags,
+                    descriptor_flags.into(),
+                )
+                .ours()?;
+            if fin.access == Access::Traverse {
+                // Swapped for a file since the check: still invisible.
+                let found: host::DescriptorType = opened.get_type().ours()?;
+                fin.check_visible(found)?;
+            }
+            Ok(Step::Done(Descriptor::handle(
+                opened,
+                fin.guest.clone(),
+                fin.access,
+            )))
+        })
     }
 
     fn readlink_at(&self, path: String) -> Result<String, ErrorCode> {
-        let at = self.resolve(PathFlags::empty(), &path, Access::Full)?;
-        let target: String = self.host.readlink_at(&at.relative).ours()?;
-        // Do not reveal where a link points if that place is hidden.
-        if filters_paths() && !self.link_target_reachable(&at, &target) {
-            return Err(ErrorCode::NoEntry);
+        if !filters_paths() {
+            return self.host.readlink_at(&path).ours();
+        }
+        let (guest, target) = self.at(&path, false, |dir, fin| {
+            let target: String = dir.readlink_at(&fin.name).ours()?;
+            if fin.access == Access::Traverse {
+                return Err(ErrorCode::NoEntry);
+            }
+            Ok(Step::Done((fin.guest.clone(), target)))
+        })?;
+        // The link is visible; where it points is not, when that place is hidden.
+        if Descriptor::leads_to_hidden(&guest, &target) {
+            return Err(ErrorCode::Access);
         }
         Ok(target)
     }
 
     fn remove_directory_at(&self, path: String) -> Result<(), ErrorCode> {
-        self.check_writable()?;
-        let at = self.resolve(PathFlags::empty(), &path, Access::Full)?;
-        self.host.remove_directory_at(&at.relative).ours()
+        check_writes_anywhere()?;
+        if !filters_paths() {
+            return self.host.remove_directory_at(&path).ours();
+        }
+        self.at_entry(&path, Slash::Follow, |dir, fin| {
+            if fin.name == "." || fin.must_be_dir {
+                // What the host answers for `dir/.` and `dir/`.
+                return Err(ErrorCode::Invalid);
+            }
+            fin.check_change(dir)?;
+            // It may look empty and hold hidden entries: the host's `not-empty` would tell.
+            // Refused whatever it holds, so the answer says nothing about them.
+            if rules().may_hide_below(&fin.guest) {
+                return Err(ErrorCode::Access);
+            }
+            dir.remove_directory_at(&fin.name).ours().map(Step::Done)
+        })
     }
 
     fn rename_at(
@@ -460,29 +540,65 @@ impl ours::GuestDescriptor for Descriptor {
         new_path: String,
     ) -> Result<(), ErrorCode> {
         let new = Descriptor::other(&new_descriptor);
-        self.check_writable()?;
-        new.check_writable()?;
-        let old = self.resolve(PathFlags::empty(), &old_path, Access::Full)?;
-        let target = new.resolve(PathFlags::empty(), &new_path, Access::Full)?;
-        self.host
-            .rename_at(&old.relative, &new.host, &target.relative)
-            .ours()
+        check_writes_anywhere()?;
+        if !filters_paths() {
+            return self.host.rename_at(&old_path, &new.host, &new_path).ours();
+        }
+        self.at_entry(&old_path, Slash::NoFollow, |old_dir, old| {
+            new.at_entry(&new_path, Slash::NoFollow, |new_dir, target| {
+                if old.name == "." || target.name == "." {
+                    // What the host answers for a directory renamed as `.` or onto it.
+                    return Err(ErrorCode::Busy);
+                }
+                old.check_change(old_dir)?;
+                target.check_change(new_dir)?;
+                // Everything below moves with it: the policy must decide it alike under both
+                // names, or the move would reveal or expose it.
+                if !rules().moves_alike(&old.guest, &target.guest) {
+                    return Err(ErrorCode::Access);
+                }
+                // Replacing a directory that looks empty would tell whether it holds hidden
+                // entries.
+                if rules().may_hide_below(&target.guest) && is_directory(new_dir, &target.name) {
+                    return Err(ErrorCode::Access);
+                }
+                if (old.must_be_dir || target.must_be_dir) && !is_directory(old_dir, &old.name) {
+                    return Err(ErrorCode::NotDirectory);
+                }
+                old_dir
+                    .rename_at(&old.name, new_dir, &target.name)
+                    .ours()
+                    .map(Step::Done)
+            })
+            .map(Step::Done)
+        })
     }
 
     fn symlink_at(&self, old_path: String, new_path: String) -> Result<(), ErrorCode> {
-        self.check_writable()?;
-        let at = self.resolve(PathFlags::empty(), &new_path, Access::Full)?;
-        // A link may only point somewhere the app could reach anyway.
-        if filters_paths() && !self.link_target_reachable(&at, &old_path) {
-            return Err(ErrorCode::NotPermitted);
+        check_writes_anywhere()?;
+        if !filters_paths() {
+            return self.host.symlink_at(&old_path, &new_path).ours();
         }
-        self.host.symlink_at(&old_path, &at.relative).ours()
+        self.at_entry(&new_path, Slash::NoFollow, |dir, fin| {
+            fin.check_new_name(dir)?;
+            fin.check_change(dir)?;
+            // A link may only point somewhere the app could reach anyway.
+            if old_path.starts_with('/') || Descriptor::leads_to_hidden(&fin.guest, &old_path) {
+                return Err(ErrorCode::NotPermitted);
+            }
+            dir.symlink_at(&old_path, &fin.name).ours().map(Step::Done)
+        })
     }
 
     fn unlink_file_at(&self, path: String) -> Result<(), ErrorCode> {
-        self.check_writable()?;
-        let at = self.resolve(PathFlags::empty(), &path, Access::Full)?;
-        self.host.unlink_file_at(&at.relative).ours()
+        check_writes_anywhere()?;
+        if !filters_paths() {
+            return self.host.unlink_file_at(&path).ours();
+        }
+        self.at_entry(&path, Slash::Follow, |dir, fin| {
+            fin.check_change(dir)?;
+            dir.unlink_file_at(&fin.name).ours().map(Step::Done)
+        })
     }
 
     fn is_same_object(&self, other: DescriptorBorrow<'_>) -> bool {
@@ -498,10 +614,18 @@ impl ours::GuestDescriptor for Descriptor {
         flags: PathFlags,
         path: String,
     ) -> Result<MetadataHashValue, ErrorCode> {
-        let at = self.resolve(flags, &path, Access::Traverse)?;
-        let stat = at.stat_from(&self.host)?;
-        only_directories_if_traverse(&at, stat.type_)?;
-        self.host.metadata_hash_at(at.flags, &at.relative).ours()
+        if !filters_paths() {
+            return self.host.metadata_hash_at(flags.into(), &path).ours();
+        }
+        let follow = flags.contains(PathFlags::SYMLINK_FOLLOW);
+        self.at(&path, follow, |dir, fin| {
+            if let Step::Symlink = stat_step(dir, fin, follow)? {
+                return Ok(Step::Symlink);
+            }
+            dir.metadata_hash_at(host::PathFlags::empty(), &fin.name)
+                .ours()
+                .map(Step::Done)
+        })
     }
 }
 
@@ -531,17 +655,22 @@ impl ours::GuestDirectoryEntryStream for DirectoryEntryStream {
 impl PreopensGuest for Fs {
     fn get_directories() -> Vec<(ours::Descriptor, String)> {
         let rules = rules();
+        if rules.mode == FsMode::Deny {
+            return Vec::new();
+        }
         host_preopens::get_directories()
             .into_iter()
             .filter_map(|(descriptor, name)| {
                 let root = rules::preopen_root(&name);
-                let visible = !filters_paths() || rules.access(&root) != Access::None;
-                let writable = match rules.preopen_visible(&root, visible) {
-                    PreopenRule::Hide => return None,
-                    PreopenRule::ReadOnly => false,
-                    PreopenRule::ReadWrite => true,
+                // Path rules hold for guest paths, whichever preopen reaches them: a preopen
+                // that is itself hidden is not handed out.
+                let access = if filters_paths() {
+                    rules.access(&root)
+                } else {
+                    Access::Full
                 };
-                Some((Descriptor::handle(descriptor, root, writable), name))
+                (access != Access::None)
+                    .then(|| (Descriptor::handle(descriptor, root, access), name))
             })
             .collect()
     }

@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::glob::GlobList;
+use crate::glob::{Below, GlobList, Reach, fold_case, is_path_prefix};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FsMode {
@@ -48,7 +48,11 @@ pub struct FsRules {
     /// Matched case-insensitively, so that a case-insensitive host filesystem cannot be used to
     /// reach a denied file under another spelling.
     pub deny: GlobList,
-    /// Per-preopen overrides, keyed by normalised guest path.
+    /// `allow-write`: where changes are allowed (a match allows everything below it too).
+    /// `None`: wherever the mode allows them.
+    pub allow_write: Option<GlobList>,
+    /// Rules for guest paths and everything below them (the `preopens` key), keyed by
+    /// normalised guest path: they hold whichever preopen reaches the path.
     pub preopens: Vec<(String, PreopenRule)>,
 }
 
@@ -56,7 +60,99 @@ impl FsRules {
     /// Whether paths must be checked at all. Without globs, the host's own confinement to the
     /// preopens is all there is to enforce, and the adapter passes paths through untouched.
     pub fn filters_paths(&self) -> bool {
-        self.allow.is_some() || !self.deny.is_empty()
+        self.allow.is_some()
+            || !self.deny.is_empty()
+            || self.allow_write.is_some()
+            || !self.preopens.is_empty()
+    }
+
+    /// Whether the policy lets the app change anything at all.
+    pub fn writes_anywhere(&self) -> bool {
+        match self.mode {
+            FsMode::Deny => false,
+            FsMode::ReadWrite if self.allow_write.is_none() => true,
+            _ => {
+                self.allow_write.as_ref().is_some_and(|g| !g.is_empty())
+                    || self
+                        .preopens
+                        .iter()
+                        .any(|(_, r)| *r == PreopenRule::ReadWrite)
+            }
+        }
+    }
+
+    /// Whether the policy lets the app change the normalised guest path `path` (if it may reach
+    /// it at all). The most specific rule wins: the longest of `path` and its parents named in
+    /// `preopens` or matched by `allow-write` decides; without one, the mode.
+    pub fn writable(&self, path: &str) -> bool {
+        if self.mode == FsMode::Deny {
+            return false;
+        }
+        let by_mode = self.mode == FsMode::ReadWrite && self.allow_write.is_none();
+        if self.preopens.is_empty() && self.allow_write.is_none() {
+            return by_mode;
+        }
+        let all: Vec<&str> = prefixes(path).collect();
+        for prefix in all.into_iter().rev() {
+            if let Some((_, rule)) = self.preopens.iter().find(|(root, _)| root == prefix) {
+                return *rule == PreopenRule::ReadWrite;
+            }
+            if self
+                .allow_write
+                .as_ref()
+                .is_some_and(|g| g.is_match(prefix))
+            {
+                return true;
+            }
+        }
+        by_mode
+    }
+
+    /// Whether a `preopens` rule hides `path` (or one of its parents). Compared
+    /// case-insensitively, like `deny`.
+    fn hidden_by_rule(&self, path: &str) -> bool {
+        self.preopens.iter().any(|(root, rule)| {
+            *rule == PreopenRule::Hide && is_path_prefix(&fold_case(root), &fold_case(path))
+        })
+    }
+
+    /// Whether moving what is at `from` to `to` (both paths the app may change) leaves what the
+    /// policy decides for everything below it unchanged. Only rules that can reach below either
+    /// name matter, and of those only rules decided by a name alone (`**/*.pem`) move with it.
+    /// Sound, not exact: when unsure, the move is refused.
+    pub fn moves_alike(&self, from: &str, to: &str) -> bool {
+        let alike = |reach: Reach<'_>, from: &str, to: &str| {
+            reach == Reach::Name || {
+                let (before, after) = (reach.below(from), reach.below(to));
+                before == after && before != Below::Some
+            }
+        };
+        let globs_alike = |list: &GlobList| {
+            let (from, to) = (list.fold(from), list.fold(to));
+            list.patterns.iter().all(|p| alike(p.reach(), &from, &to))
+        };
+        let (from_folded, to_folded) = (fold_case(from), fold_case(to));
+        globs_alike(&self.deny)
+            && self.allow_write.as_ref().is_none_or(globs_alike)
+            && self
+                .preopens
+                .iter()
+                .all(|(root, _)| alike(Reach::Tree(&fold_case(root)), &from_folded, &to_folded))
+    }
+
+    /// Whether the policy may hide an entry somewhere below the directory `dir`, which the app
+    /// may reach and change. Such a directory looks empty when it holds only hidden entries, so
+    /// removing it (or replacing it by a rename) must be refused whatever it holds.
+    pub fn may_hide_below(&self, dir: &str) -> bool {
+        let folded = self.deny.fold(dir);
+        self.deny
+            .patterns
+            .iter()
+            .any(|p| p.reach().below(&folded) != Below::Nothing)
+            || self.preopens.iter().any(|(root, rule)| {
+                *rule == PreopenRule::Hide
+                    && Reach::Tree(&fold_case(root)).below(&fold_case(dir)) != Below::Nothing
+            })
     }
 
     /// What the app may do with the normalised guest path `path`.
@@ -75,7 +171,7 @@ impl FsRules {
     /// else allowed if any matches an `allow` glob (or there are none).
     fn by_prefixes(&self, path: &str) -> PrefixAccess {
         let folded = self.deny.fold(path);
-        if prefixes(&folded).any(|p| self.deny.is_match_folded(p)) {
+        if prefixes(&folded).any(|p| self.deny.is_match_folded(p)) || self.hidden_by_rule(path) {
             PrefixAccess::Denied
         } else if self
             .allow
@@ -114,28 +210,9 @@ impl FsRules {
         }
     }
 
-    /// The rule for the preopen whose normalised guest path is `root`: hidden, read-only or
-    /// writable (as far as the policy is concerned; the host may grant less).
-    pub fn preopen(&self, root: &str) -> PreopenRule {
-        self.preopen_visible(root, self.access(root) != Access::None)
-    }
-
-    /// [`FsRules::preopen`], given whether the path globs leave `root` visible: for an adapter
-    /// that does not check paths, so that it does not carry the matching code.
-    pub fn preopen_visible(&self, root: &str, visible: bool) -> PreopenRule {
-        if self.mode == FsMode::Deny || !visible {
-            return PreopenRule::Hide;
-        }
-        let explicit = self
-            .preopens
-            .iter()
-            .find(|(path, _)| path == root)
-            .map(|(_, rule)| *rule);
-        match (self.mode, explicit) {
-            (_, Some(PreopenRule::Hide)) => PreopenRule::Hide,
-            (FsMode::ReadOnly, _) | (_, Some(PreopenRule::ReadOnly)) => PreopenRule::ReadOnly,
-            _ => PreopenRule::ReadWrite,
-        }
+    /// Whether the preopen whose normalised guest path is `root` is handed to the app.
+    pub fn preopen_visible(&self, root: &str) -> bool {
+        self.mode != FsMode::Deny && self.access(root) != Access::None
     }
 }
 
@@ -171,7 +248,7 @@ impl Listing<'_> {
             return Access::None;
         }
         let path = join(&self.dir, [name]);
-        if rules.deny.is_match(&path) {
+        if rules.deny.is_match(&path) || rules.hidden_by_rule(&path) {
             return Access::None;
         }
         let allowed = self.parent == PrefixAccess::Allowed

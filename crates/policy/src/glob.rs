@@ -135,6 +135,86 @@ impl Pattern {
     }
 }
 
+/// Where the matches of a path pattern can lie: what [`crate::fs::FsRules`] needs to tell
+/// whether moving a directory changes what the pattern decides for anything below it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach<'a> {
+    /// Decided by a path's last component alone, wherever it is (`**/*.pem`, `**`).
+    Name,
+    /// Exactly this path.
+    Exact(&'a str),
+    /// This path and everything below it (`/data/secret/**`).
+    Tree(&'a str),
+    /// Only paths that start with this text (possibly empty: anywhere).
+    Prefix(&'a str),
+}
+
+/// What a pattern matches strictly below a directory ([`Reach::below`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Below {
+    Nothing,
+    Everything,
+    /// Some paths, or unknown: the pattern may decide paths below differently.
+    Some,
+}
+
+impl Reach<'_> {
+    /// What the pattern matches strictly below the directory `dir` (normalised, folded as the
+    /// pattern is). Sound, not exact: [`Below::Some`] when unsure. For [`Reach::Name`] it is
+    /// always [`Below::Some`].
+    pub fn below(self, dir: &str) -> Below {
+        let below = if dir.ends_with('/') {
+            alloc::borrow::Cow::Borrowed(dir)
+        } else {
+            alloc::borrow::Cow::Owned(alloc::format!("{dir}/"))
+        };
+        let some = |yes: bool| if yes { Below::Some } else { Below::Nothing };
+        match self {
+            Reach::Name => Below::Some,
+            Reach::Exact(path) => some(path.starts_with(&*below)),
+            Reach::Tree(root) if is_path_prefix(root, below.trim_end_matches('/')) => {
+                Below::Everything
+            }
+            Reach::Tree(root) => some(root.starts_with(&*below)),
+            Reach::Prefix(text) => some(text.starts_with(&*below) || below.starts_with(text)),
+        }
+    }
+}
+
+/// Whether `prefix` is `path` or one of its parent directories (both normalised).
+pub fn is_path_prefix(prefix: &str, path: &str) -> bool {
+    prefix == "/"
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+impl Pattern {
+    /// Where this pattern's matches can lie (for paths).
+    pub fn reach(&self) -> Reach<'_> {
+        let crosses = |token: &Token| match token {
+            Token::Literal(text) => text.contains('/'),
+            Token::RecursivePrefix
+            | Token::RecursiveSuffix
+            | Token::RecursiveMiddle
+            | Token::Everything => true,
+            Token::AnyChar | Token::Star | Token::Class { .. } => false,
+        };
+        match self.tokens.as_slice() {
+            [Token::Everything] => Reach::Name,
+            [Token::RecursivePrefix, rest @ ..]
+                if !rest.is_empty() && !rest.iter().any(crosses) =>
+            {
+                Reach::Name
+            }
+            [Token::Literal(path)] => Reach::Exact(path),
+            [Token::Literal(path), Token::RecursiveSuffix] => Reach::Tree(path),
+            [Token::Literal(text), ..] => Reach::Prefix(text),
+            _ => Reach::Prefix(""),
+        }
+    }
+}
+
 /// Decodes the character starting at `input[0]`; `input` always starts on a char boundary because
 /// it is a suffix of a `&str` cut at boundaries.
 fn first_char(input: &[u8]) -> Option<(char, usize)> {

@@ -23,6 +23,8 @@ const POLICIES: &[&str] = &[
     // The root itself, allowed or denied, decides everything below it.
     r#"{"fs": {"allow": ["/"]}}"#,
     r#"{"fs": {"allow": ["/data/**"], "deny": ["/"]}}"#,
+    // Path rules hide like `deny`.
+    r#"{"fs": {"preopens": {"/data/secret": "hide", "/data/tmp": "read-only"}}}"#,
 ];
 
 const DIRS: &[&str] = &[

@@ -133,7 +133,7 @@ fn the_schema_describes_every_section() {
 
 mod fs {
     use interpose_policy::Policy;
-    use interpose_policy::fs::{Access, FsMode, PreopenRule, lexical_components, preopen_root};
+    use interpose_policy::fs::{Access, FsMode, lexical_components, preopen_root};
 
     fn rules(json: &str) -> interpose_policy::fs::FsRules {
         Policy::parse(json, "p.json").unwrap().compile().fs.unwrap()
@@ -161,21 +161,91 @@ mod fs {
     }
 
     #[test]
-    fn modes_and_preopens() {
+    fn preopen_rules_are_path_rules_and_the_most_specific_wins() {
         let r = rules(
-            r#"{"fs": {"mode": "read-only", "preopens": {"/tmp/": "hide", "./cache": "read-write"}}}"#,
+            r#"{"fs": {"mode": "read-only", "preopens": {"/tmp/": "hide", "./cache": "read-write", "/cache/ro": "read-only"}}}"#,
         );
         assert_eq!(r.mode, FsMode::ReadOnly);
-        assert!(!r.filters_paths());
-        assert_eq!(r.preopen("/tmp"), PreopenRule::Hide);
-        // read-only mode wins over a per-preopen read-write.
-        assert_eq!(r.preopen("/cache"), PreopenRule::ReadOnly);
-        assert_eq!(r.preopen("/data"), PreopenRule::ReadOnly);
+        // Rules hold for guest paths whichever preopen reaches them, so paths are checked.
+        assert!(r.filters_paths());
+        assert!(r.writes_anywhere());
+        assert!(!r.preopen_visible("/tmp"));
+        assert_eq!(r.access("/tmp/x"), Access::None);
+        assert_eq!(r.access("/TMP/x"), Access::None, "compared like `deny`");
+        assert!(r.preopen_visible("/cache"));
+        assert!(r.writable("/cache"));
+        assert!(r.writable("/cache/a/b"));
+        assert!(!r.writable("/cache/ro/a"));
+        assert!(!r.writable("/data"));
         let deny = rules(r#"{"fs": {"mode": "deny"}}"#);
-        assert_eq!(deny.preopen("/data"), PreopenRule::Hide);
+        assert!(!deny.preopen_visible("/data"));
+        assert!(!deny.writes_anywhere());
         let hidden_by_globs = rules(r#"{"fs": {"allow": ["/data/**"]}}"#);
-        assert_eq!(hidden_by_globs.preopen("/other"), PreopenRule::Hide);
-        assert_eq!(hidden_by_globs.preopen("/data"), PreopenRule::ReadWrite);
+        assert!(!hidden_by_globs.preopen_visible("/other"));
+        assert!(hidden_by_globs.preopen_visible("/data"));
+        let readonly = rules(r#"{"fs": {"mode": "read-only"}}"#);
+        assert!(!readonly.filters_paths());
+        assert!(!readonly.writes_anywhere());
+    }
+
+    #[test]
+    fn allow_write_makes_only_its_paths_writable() {
+        let r =
+            rules(r#"{"fs": {"mode": "read-only", "allow-write": ["/data/out/**", "/data/log"]}}"#);
+        assert!(r.writable("/data/out/x"));
+        assert!(r.writable("/data/log"));
+        assert!(r.writable("/data/log/today"));
+        assert!(
+            !r.writable("/data/out"),
+            "`/data/out/**` is below `/data/out`"
+        );
+        assert!(!r.writable("/data/a.txt"));
+        // The same under `read-write`: `allow-write` says where.
+        let rw = rules(r#"{"fs": {"allow-write": ["/data/out/**"]}}"#);
+        assert!(rw.writable("/data/out/x"));
+        assert!(!rw.writable("/data/a.txt"));
+    }
+
+    #[test]
+    fn moves_are_refused_when_rules_below_depend_on_the_name() {
+        let anchored = rules(r#"{"fs": {"deny": ["/data/secret/**"]}}"#);
+        assert!(!anchored.moves_alike("/data/secret", "/data/moved"));
+        assert!(!anchored.moves_alike("/data/moved", "/data/secret"));
+        assert!(anchored.moves_alike("/data/a", "/data/b"));
+        assert!(anchored.moves_alike("/data/secret.txt", "/data/b"));
+        let ancestor = rules(r#"{"fs": {"deny": ["/data/p/secret"]}}"#);
+        assert!(!ancestor.moves_alike("/data/p", "/data/q"));
+        assert!(!ancestor.moves_alike("/data", "/other"));
+        assert!(ancestor.moves_alike("/data/p/other", "/data/q"));
+        assert!(
+            !ancestor.moves_alike("/data/P", "/data/q"),
+            "deny is case-insensitive"
+        );
+        // A name-only glob moves with the name.
+        let by_name = rules(r#"{"fs": {"deny": ["**/*.pem"]}}"#);
+        assert!(by_name.moves_alike("/data/sub", "/data/sub2"));
+        // Path rules and `allow-write` count too.
+        let rule = rules(r#"{"fs": {"preopens": {"/data/ro": "read-only"}}}"#);
+        assert!(!rule.moves_alike("/data", "/other"));
+        assert!(!rule.moves_alike("/data/ro", "/data/rw"));
+        assert!(rule.moves_alike("/data/a", "/data/b"));
+        let write = rules(r#"{"fs": {"mode": "read-only", "allow-write": ["/data/out/**"]}}"#);
+        assert!(!write.moves_alike("/data", "/x"));
+        assert!(write.moves_alike("/data/out/a", "/data/out/b"));
+    }
+
+    #[test]
+    fn directories_that_may_hide_entries_are_known() {
+        let anchored = rules(r#"{"fs": {"deny": ["/data/secret/**", "/data/p/key"]}}"#);
+        assert!(anchored.may_hide_below("/data"));
+        assert!(anchored.may_hide_below("/data/p"));
+        assert!(anchored.may_hide_below("/data/secret"));
+        assert!(!anchored.may_hide_below("/data/other"));
+        let by_name = rules(r#"{"fs": {"deny": ["**/*.pem"]}}"#);
+        assert!(by_name.may_hide_below("/data/anything"));
+        let rule = rules(r#"{"fs": {"preopens": {"/data/secret": "hide"}}}"#);
+        assert!(rule.may_hide_below("/data"));
+        assert!(!rule.may_hide_below("/data/pub"));
     }
 
     #[test]

@@ -25,16 +25,28 @@ pub struct FsPolicy {
     /// case-insensitively.
     #[serde(default)]
     pub deny: Vec<PathGlob>,
-    /// Per-preopen overrides by guest path: `"hide"`, `"read-only"` or `"read-write"`.
+    /// Guest paths (globs) where changes are allowed, with everything below them: read-only
+    /// everywhere else. Absent: wherever `mode` allows changes.
+    #[serde(
+        default,
+        rename = "allow-write",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_write: Option<Vec<PathGlob>>,
+    /// Rules for guest paths and everything below them, whichever preopen reaches them:
+    /// `"hide"`, `"read-only"` or `"read-write"`. The most specific path wins.
     #[serde(default)]
     pub preopens: BTreeMap<String, PreopenPolicy>,
 }
 
 impl FsPolicy {
-    /// Whether paths must be checked against globs ([`crate::fs::FsRules::filters_paths`] of
+    /// Whether paths must be checked against globs or path rules ([`crate::fs::FsRules::filters_paths`] of
     /// the compiled rules).
     pub fn filters_paths(&self) -> bool {
-        self.allow.is_some() || !self.deny.is_empty()
+        self.allow.is_some()
+            || !self.deny.is_empty()
+            || self.allow_write.is_some()
+            || !self.preopens.is_empty()
     }
 }
 
@@ -99,6 +111,7 @@ impl FsPolicy {
             allow: self.allow.as_ref().map(|allow| globs(allow, false)),
             traverse: super::compile_globs(traverse.iter().map(String::as_str), Separator::Slash),
             deny: globs(&self.deny, true),
+            allow_write: self.allow_write.as_ref().map(|g| globs(g, false)),
             preopens: self
                 .preopens
                 .iter()
