@@ -127,3 +127,27 @@ pub fn stub(interface: &str) -> Option<&'static [u8]> {
 pub fn unversioned(name: &str) -> &str {
     name.split_once('@').map_or(name, |(base, _)| base)
 }
+
+/// `wasi:cli/environment@0.2.6` → `0.2.6`; `None` without a version.
+pub fn version(name: &str) -> Option<&str> {
+    name.split_once('@').map(|(_, version)| version)
+}
+
+/// Whether `name`'s version is one the adapters and stubs serve: 0.2.x, any patch (they are
+/// built against 0.2.0 and fill imports of any 0.2.x), but no pre-release and nothing else.
+/// Build metadata does not count, as in semver.
+pub fn version_served(name: &str) -> bool {
+    let Some(version) = version(name) else {
+        return false;
+    };
+    let version = version.split_once('+').map_or(version, |(v, _)| v);
+    version
+        .strip_prefix("0.2.")
+        .is_some_and(|patch| !patch.is_empty() && patch.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether two names are the same interface for wiring: the same name, or the same interface at
+/// two versions the adapters serve (`wasi:io/streams@0.2.0` and `@0.2.6`).
+pub fn same_interface(a: &str, b: &str) -> bool {
+    a == b || (unversioned(a) == unversioned(b) && version_served(a) && version_served(b))
+}

@@ -9,7 +9,7 @@ use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
 
 use crate::adapters::{self, Adapter, unversioned};
 use crate::policy_component::{self, SOURCE_INTERFACE};
-use crate::routing::{self, Decision};
+use crate::routing::{self, Decision, Refusal, Unattenuable};
 
 /// Why a component could not be composed.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +40,13 @@ pub enum ComposeError {
         quoted(.0), if .0.len() == 1 { "it" } else { "them" }, if .0.len() == 1 { "it" } else { "them" }
     )]
     UndecidedImports(Vec<String>),
+    #[error("{}", cannot_attenuate(.imports, *.strict))]
+    CannotAttenuate {
+        /// What the policy covers and interpose cannot attenuate.
+        imports: Vec<Unattenuable>,
+        /// Whether the policy is strict (`"default": "deny"`).
+        strict: bool,
+    },
     #[error(
         "a \"null\" stream in `stdio` is a stream of interpose's own, so all of the app's streams \
          become interpose's, and the app's other sources of streams must be denied: {}; deny \
@@ -64,6 +71,49 @@ fn quoted(names: &[String]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The message of [`ComposeError::CannotAttenuate`]: each import with what covers it and why
+/// interpose cannot attenuate it, then what to do.
+fn cannot_attenuate(imports: &[Unattenuable], strict: bool) -> String {
+    let list: Vec<String> = imports.iter().map(ToString::to_string).collect();
+    let (it, them) = if imports.len() == 1 {
+        ("it", "it")
+    } else {
+        ("them", "these imports")
+    };
+    let mut sections: Vec<String> = Vec::new();
+    for section in imports.iter().filter(|u| u.in_policy).map(|u| u.section) {
+        let section = format!("`{section}`");
+        if !sections.contains(&section) {
+            sections.push(section);
+        }
+    }
+    let remove = match sections.as_slice() {
+        [] => String::new(),
+        [one] => format!("remove the {one} section"),
+        [many @ .., last] => format!("remove the {} and {last} sections", many.join(", ")),
+    };
+    let to_the_host = match (strict, remove.is_empty()) {
+        (false, _) => remove,
+        (true, true) => format!("list {them} in `\"allow-imports\"`"),
+        (true, false) => format!("{remove} and list {them} in `\"allow-imports\"`"),
+    };
+    let otherwise = if imports.iter().any(Unattenuable::other_version) {
+        "use a build of the app for WASI 0.2 (`wasm32-wasip2`)".to_owned()
+    } else {
+        format!("build the app without {it}")
+    };
+    format!(
+        "the policy covers {}, which interpose cannot attenuate: {}; {to_the_host} to let the \
+         host serve {it} unattenuated, or {otherwise}",
+        if imports.len() == 1 {
+            "an import of the app"
+        } else {
+            "imports of the app"
+        },
+        list.join(", "),
+    )
 }
 
 fn internal(e: impl std::fmt::Display) -> ComposeError {
@@ -102,26 +152,46 @@ impl Composition {
             .map(|(i, _)| i.clone())
             .collect()
     }
+
+    /// The app imports interpose does not know, passed to the host unattenuated (outside every
+    /// section of the policy, or named by `allow-imports`).
+    pub fn unknown(&self) -> Vec<String> {
+        self.routes
+            .iter()
+            .filter(|(_, r)| matches!(r, Route::Unknown | Route::AllowedUnknown))
+            .map(|(i, _)| i.clone())
+            .collect()
+    }
 }
 
 /// Composes apps with the adapters a policy needs. Create one per policy and reuse it.
 #[derive(Debug, Clone)]
 pub struct Composer {
     policy: Policy,
+    /// What the adapters execute (without routes).
+    compiled: CompiledPolicy,
 }
 
 impl Composer {
-    pub fn new(mut policy: Policy) -> Self {
-        if policy.default == DefaultAccess::Deny && policy.env.is_none() {
-            // Strict and silent about the environment: an empty one, and no host path.
-            policy.env = Some(EnvPolicy {
-                cwd: interpose_policy::CwdPolicy::Hide,
-                ..EnvPolicy::default()
-            });
-        }
-        Composer { policy }
+    pub fn new(policy: Policy) -> Self {
+        let compiled = if policy.default == DefaultAccess::Deny && policy.env.is_none() {
+            // Strict and silent about the environment: an empty one, and no host path. The
+            // policy itself keeps no `env` section: routing tells the two apart.
+            Policy {
+                env: Some(EnvPolicy {
+                    cwd: interpose_policy::CwdPolicy::Hide,
+                    ..EnvPolicy::default()
+                }),
+                ..policy.clone()
+            }
+            .compile()
+        } else {
+            policy.compile()
+        };
+        Composer { policy, compiled }
     }
 
+    /// The policy, as given.
     pub fn policy(&self) -> &Policy {
         &self.policy
     }
@@ -137,24 +207,23 @@ impl Composer {
 
         let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
         let mut undecided = Vec::new();
+        let mut unattenuable = Vec::new();
         let mut routes = Vec::new();
         for import in app_world.imports.keys() {
-            let decision = routing::decide(&self.policy, unversioned(import));
-            let route = match decision {
-                Decision::Host => Route::Host,
-                Decision::Adapter(adapter) => Route::Adapter(adapter.name.to_owned()),
-                Decision::Deny => Route::Denied,
-                Decision::Unknown if routing::allowed_unknown(&self.policy, import) => {
-                    Route::AllowedUnknown
+            match routing::decide(&self.policy, import) {
+                Ok(decision) => {
+                    routes.push((import.clone(), decision.route()));
+                    decisions.insert(import.clone(), decision);
                 }
-                Decision::Unknown if self.policy.default == DefaultAccess::Deny => {
-                    undecided.push(import.clone());
-                    continue;
-                }
-                Decision::Unknown => Route::Host,
-            };
-            routes.push((import.clone(), route));
-            decisions.insert(import.clone(), decision);
+                Err(Refusal::Undecided) => undecided.push(import.clone()),
+                Err(Refusal::Unattenuable(refused)) => unattenuable.push(refused),
+            }
+        }
+        if !unattenuable.is_empty() {
+            return Err(ComposeError::CannotAttenuate {
+                imports: unattenuable,
+                strict: self.policy.default == DefaultAccess::Deny,
+            });
         }
         if !undecided.is_empty() {
             return Err(ComposeError::UndecidedImports(undecided));
@@ -185,7 +254,7 @@ impl Composer {
         }
         if routes
             .iter()
-            .all(|(_, r)| matches!(r, Route::Host | Route::AllowedUnknown))
+            .all(|(_, r)| matches!(r, Route::Host | Route::AllowedUnknown | Route::Unknown))
         {
             return Ok(Composition {
                 component: app.to_vec(),
@@ -193,7 +262,7 @@ impl Composer {
             });
         }
 
-        let mut compiled = self.policy.compile();
+        let mut compiled = self.compiled.clone();
         compiled.routes = routes.clone();
         let app_id = graph.register_package(app_package).map_err(internal)?;
         let mut wiring = Wiring {
@@ -281,7 +350,7 @@ impl Wiring<'_> {
             .app_world
             .imports
             .iter()
-            .find(|(n, _)| unversioned(n) == base);
+            .find(|(n, _)| adapters::same_interface(n, name));
         let decision = app_import
             .map(|(n, _)| self.decisions[n])
             .unwrap_or(Decision::Host);
@@ -304,7 +373,7 @@ impl Wiring<'_> {
                 Some(_) => Some(Provider::Stub(base_static(base))),
                 None => return Err(internal(format!("no denial stub for {base}"))),
             },
-            Decision::Host | Decision::Unknown => None,
+            Decision::Host | Decision::Unknown { .. } => None,
         };
         // A provider's import of what it provides itself is the host's (the adapter wraps it),
         // under the adapter's own name and type.

@@ -6,9 +6,9 @@ use std::fmt;
 use interpose_policy::compiled::{self, CompiledPolicy, Route};
 use wac_graph::types::{Package, Types};
 
-use crate::adapters::unversioned;
+use crate::adapters::{same_interface, unversioned};
 use crate::composer::{ComposeError, check_component};
-use crate::policy_component;
+use crate::{policy_component, routing};
 
 /// What `inspect` found.
 #[derive(Debug)]
@@ -20,7 +20,8 @@ pub struct Inspection {
     /// The policy baked in by interpose, if this is a composed component.
     pub policy: Option<CompiledPolicy>,
     /// Each interface the app imports and where it leads. For a component interpose did not
-    /// compose, every import goes to the host.
+    /// compose, every import goes to the host ([`Route::Unknown`] for those interpose does not
+    /// know, which no policy could attenuate).
     pub routes: Vec<(String, Route)>,
 }
 
@@ -37,7 +38,10 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, ComposeError> {
         Some(policy) => policy.routes.clone(),
         None => imports
             .iter()
-            .map(|name| (name.clone(), Route::Host))
+            .map(|name| match routing::is_known(name) {
+                true => (name.clone(), Route::Host),
+                false => (name.clone(), Route::Unknown),
+            })
             .collect(),
     };
     let exports = world.exports.keys().cloned().collect();
@@ -70,7 +74,7 @@ impl Inspection {
         let mut raised = Vec::new();
         for import in &self.imports {
             for (app, _) in &self.routes {
-                if unversioned(app) == unversioned(import) && version(app) < version(import) {
+                if same_interface(app, import) && version(app) < version(import) {
                     raised.push((app.as_str(), import.as_str()));
                 }
             }
@@ -96,6 +100,9 @@ impl fmt::Display for Inspection {
                 }
                 Route::AllowedUnknown => {
                     "unknown to interpose; let through by `allow-imports`".to_owned()
+                }
+                Route::Unknown => {
+                    "unknown to interpose: passed through to the host unattenuated".to_owned()
                 }
             };
             writeln!(f, "  {name:<40} {status}")?;
@@ -233,13 +240,16 @@ fn describe_fs(fs: &interpose_policy::fs::FsRules) -> String {
         Some(allow) => out += &format!("    allow: {}\n", list(&allow.sources)),
     }
     out += &format!("    deny:  {}\n", list(&fs.deny.sources));
+    if let Some(allow_write) = &fs.allow_write {
+        out += &format!("    allow-write: {}\n", list(&allow_write.sources));
+    }
     for (path, rule) in &fs.preopens {
         let rule = match rule {
             PreopenRule::Hide => "hidden",
             PreopenRule::ReadOnly => "read-only",
             PreopenRule::ReadWrite => "read-write",
         };
-        out += &format!("    preopen {path}: {rule}\n");
+        out += &format!("    path {path} and below: {rule}\n");
     }
     out
 }

@@ -1,11 +1,14 @@
 //! Deciding, for each interface an app imports, where the composed component sends it.
 
+use std::fmt;
+
+use interpose_policy::compiled::Route;
 use interpose_policy::{
     DefaultAccess, ExitPolicy, FsModePolicy, HttpPolicy, MonotonicClockPolicy, Policy,
     RandomPolicy, SocketsPolicy, StdioPolicy, StreamPolicy, WallClockPolicy,
 };
 
-use crate::adapters::{self, Adapter};
+use crate::adapters::{self, Adapter, unversioned};
 
 /// Where one import goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,12 +19,206 @@ pub enum Decision {
     Adapter(&'static Adapter),
     /// To a stub that refuses everything, so the host's is never imported.
     Deny,
-    /// An interface interpose does not know.
-    Unknown,
+    /// An interface interpose does not know, outside every section of the policy: straight to
+    /// the host, unattenuated. `allowed`: `allow-imports` names it (else the policy is not
+    /// strict).
+    Unknown { allowed: bool },
 }
 
-/// What `policy` does with `interface` (without version).
-pub fn decide(policy: &Policy, interface: &str) -> Decision {
+impl Decision {
+    /// The route baked into the composed component for it, which `inspect` reports.
+    pub fn route(self) -> Route {
+        match self {
+            Decision::Host => Route::Host,
+            Decision::Adapter(adapter) => Route::Adapter(adapter.name.to_owned()),
+            Decision::Deny => Route::Denied,
+            Decision::Unknown { allowed: true } => Route::AllowedUnknown,
+            Decision::Unknown { allowed: false } => Route::Unknown,
+        }
+    }
+}
+
+/// Why an import cannot be composed under a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A strict policy, an import interpose does not know and no section covers, and
+    /// `allow-imports` does not name it.
+    Undecided,
+    /// The policy covers it, and nothing of interpose can attenuate it.
+    Unattenuable(Unattenuable),
+}
+
+/// A `wasi:*` import that a section of the policy covers (or, under a strict policy, would
+/// cover), but that no adapter or stub of interpose serves: WASI of another version than 0.2.x,
+/// or an interface interpose does not know. Passing it to the host would walk around the policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unattenuable {
+    /// The app's import, with its version.
+    pub import: String,
+    /// The section that covers it.
+    pub section: Section,
+    /// Whether the policy has that section; if not, `"default": "deny"` stands for it.
+    pub in_policy: bool,
+}
+
+impl Unattenuable {
+    /// Whether its version is the problem (and a 0.2 build of the app would do), rather than an
+    /// interface interpose does not know.
+    pub fn other_version(&self) -> bool {
+        !adapters::version_served(&self.import)
+    }
+}
+
+impl fmt::Display for Unattenuable {
+    /// `` `wasi:sockets/types@0.3.0` (`sockets` section: interpose cannot attenuate WASI 0.3 yet) ``
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` (", self.import)?;
+        match self.in_policy {
+            true => write!(f, "`{}` section", self.section)?,
+            false => write!(f, "`\"default\": \"deny\"`, no `{}` section", self.section)?,
+        }
+        match adapters::version(&self.import) {
+            _ if !self.other_version() => write!(
+                f,
+                ": interpose knows no `{}` in WASI 0.2, so it cannot attenuate it",
+                unversioned(&self.import)
+            )?,
+            None => write!(
+                f,
+                ": interpose cannot attenuate an import without a version, only WASI 0.2.x"
+            )?,
+            Some(version) => {
+                // The WASI release: major and minor.
+                let mut numbers = version.split(['.', '-', '+']).map(|n| n.parse::<u64>());
+                match (numbers.next(), numbers.next()) {
+                    (Some(Ok(0)), Some(Ok(minor))) if minor > 2 => {
+                        write!(f, ": interpose cannot attenuate WASI 0.{minor} yet")?
+                    }
+                    (Some(Ok(major)), _) if major > 0 => {
+                        write!(f, ": interpose cannot attenuate WASI {major}.x yet")?
+                    }
+                    _ => write!(
+                        f,
+                        ": interpose cannot attenuate WASI {version}, only 0.2.x releases"
+                    )?,
+                }
+            }
+        }
+        write!(f, ")")
+    }
+}
+
+/// A section of a policy: the area of WASI it decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    Env,
+    Fs,
+    Clocks,
+    Random,
+    Sockets,
+    Http,
+    Stdio,
+    Exit,
+}
+
+impl Section {
+    /// The section that covers `interface` (without version), whatever its version: a whole
+    /// package, or in `wasi:cli`, the interfaces of one area. `None`: no section does
+    /// (`wasi:io`, other packages, non-WASI interfaces).
+    pub fn covering(interface: &str) -> Option<Section> {
+        let (package, name) = interface.split_once('/')?;
+        Some(match package {
+            "wasi:filesystem" => Section::Fs,
+            "wasi:clocks" => Section::Clocks,
+            "wasi:random" => Section::Random,
+            "wasi:sockets" => Section::Sockets,
+            "wasi:http" => Section::Http,
+            "wasi:cli" => match name {
+                "environment" => Section::Env,
+                "exit" => Section::Exit,
+                _ if name.starts_with("std") || name.starts_with("terminal-") => Section::Stdio,
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+
+    /// Its key in a policy file.
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Env => "env",
+            Section::Fs => "fs",
+            Section::Clocks => "clocks",
+            Section::Random => "random",
+            Section::Sockets => "sockets",
+            Section::Http => "http",
+            Section::Stdio => "stdio",
+            Section::Exit => "exit",
+        }
+    }
+
+    /// Whether `policy` has this section.
+    pub fn in_policy(self, policy: &Policy) -> bool {
+        match self {
+            Section::Env => policy.env.is_some(),
+            Section::Fs => policy.fs.is_some(),
+            Section::Clocks => policy.clocks.is_some(),
+            Section::Random => policy.random.is_some(),
+            Section::Sockets => policy.sockets.is_some(),
+            Section::Http => policy.http.is_some(),
+            Section::Stdio => policy.stdio.is_some(),
+            Section::Exit => policy.exit.is_some(),
+        }
+    }
+}
+
+impl fmt::Display for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// What `policy` does with `import` (with its version, as the app names it).
+///
+/// Only WASI 0.2.x interfaces interpose knows are routed. Anything else that a section of the
+/// policy covers is refused, under a strict policy even when the policy has no such section (it
+/// would deny it): passing it to the host would walk around the policy. What no section covers
+/// reaches the host under `"default": "host"`, and under `"deny"` only if `allow-imports` names
+/// it.
+pub fn decide(policy: &Policy, import: &str) -> Result<Decision, Refusal> {
+    if let Some(decision) = served(policy, import) {
+        return Ok(decision);
+    }
+    let strict = policy.default == DefaultAccess::Deny;
+    let unattenuable = |section: Section, in_policy: bool| {
+        Err(Refusal::Unattenuable(Unattenuable {
+            import: import.to_owned(),
+            section,
+            in_policy,
+        }))
+    };
+    match Section::covering(unversioned(import)) {
+        Some(section) if section.in_policy(policy) => unattenuable(section, true),
+        _ if allowed_unknown(policy, import) => Ok(Decision::Unknown { allowed: true }),
+        Some(section) if strict => unattenuable(section, false),
+        None if strict => Err(Refusal::Undecided),
+        _ => Ok(Decision::Unknown { allowed: false }),
+    }
+}
+
+/// Whether interpose knows `import` (versioned): a WASI 0.2.x interface it routes to an adapter,
+/// a stub or the host (plumbing) as a policy says.
+pub fn is_known(import: &str) -> bool {
+    served(&Policy::default(), import).is_some()
+}
+
+/// What `policy` does with `import` if it is a WASI 0.2.x interface interpose knows: the
+/// routing table.
+fn served(policy: &Policy, import: &str) -> Option<Decision> {
+    if !adapters::version_served(import) {
+        return None;
+    }
+    let interface = unversioned(import);
     let strict = policy.default == DefaultAccess::Deny;
     let unmentioned = if strict {
         Decision::Deny
@@ -39,7 +236,7 @@ pub fn decide(policy: &Policy, interface: &str) -> Decision {
             Some(StreamPolicy::Deny) => Decision::Deny,
             None => unmentioned,
         };
-    match interface {
+    Some(match interface {
         "wasi:io/streams" | "wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr"
             if null_stdio =>
         {
@@ -47,7 +244,7 @@ pub fn decide(policy: &Policy, interface: &str) -> Decision {
         }
         // Plumbing, not capabilities: streams, pollables and errors only act on resources the
         // app got from some other interface, and terminal-input/-output only define types.
-        i if i.starts_with("wasi:io/") => Decision::Host,
+        "wasi:io/error" | "wasi:io/poll" | "wasi:io/streams" => Decision::Host,
         "wasi:cli/terminal-input" | "wasi:cli/terminal-output" => Decision::Host,
         // Types and constructors; the capability is `outgoing-handler`. Changing headers needs
         // requests of the adapter's own, though.
@@ -116,8 +313,8 @@ pub fn decide(policy: &Policy, interface: &str) -> Decision {
                 None => unmentioned,
             }
         }
-        _ => Decision::Unknown,
-    }
+        _ => return None,
+    })
 }
 
 /// Whether `import` (versioned or not) is listed in the policy's `allow-imports`.
@@ -125,5 +322,5 @@ pub fn allowed_unknown(policy: &Policy, import: &str) -> bool {
     policy
         .allow_imports
         .iter()
-        .any(|allowed| allowed == import || allowed == adapters::unversioned(import))
+        .any(|allowed| allowed == import || allowed == unversioned(import))
 }

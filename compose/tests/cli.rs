@@ -244,3 +244,57 @@ fn inspect_shows_the_policy_and_what_reaches_the_host() {
     assert!(text.contains("attenuated by the `env` adapter"), "{text}");
     assert!(text.contains("passed through to the host"), "{text}");
 }
+
+/// An app importing a WASI 0.3 interface, which no adapter or stub of interpose serves, and
+/// `wasi:cli/environment@0.2.0`, which the `env` adapter does.
+fn app_importing_wasi_0_3() -> Vec<u8> {
+    interpose_tests::component_importing(&[
+        ("wasi:sockets/types@0.3.0", "connect", "(func)"),
+        (
+            "wasi:cli/environment@0.2.0",
+            "get-arguments",
+            "(func (result (list string)))",
+        ),
+    ])
+}
+
+#[test]
+fn compose_refuses_a_section_it_cannot_enforce_on_an_import() {
+    let ws = Workspace::new();
+    ws.write("app.wasm", &app_importing_wasi_0_3());
+    ws.write("policy.json", br#"{"sockets": "deny", "http": "deny"}"#);
+    let out = ws.run(&["compose", "-p", "policy.json", "app.wasm"]);
+    assert_fails(&out, "`wasi:sockets/types@0.3.0`");
+    assert_fails(&out, "cannot attenuate WASI 0.3");
+    assert_fails(&out, "remove the `sockets` section");
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(!ws.path().join("app.composed.wasm").exists());
+    assert_fails(
+        &ws.run(&["run", "-p", "hermetic", "app.wasm"]),
+        "`wasi:sockets/types@0.3.0`",
+    );
+}
+
+#[test]
+fn inspect_marks_imports_interpose_does_not_know() {
+    let ws = Workspace::new();
+    ws.write("app.wasm", &app_importing_wasi_0_3());
+    ws.write("policy.json", br#"{"env": {}}"#);
+    let out = ws.run(&["compose", "-p", "policy.json", "app.wasm"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown to interpose") && stderr(&out).contains("@0.3.0"),
+        "{}",
+        stderr(&out)
+    );
+    for file in ["app.wasm", "app.composed.wasm"] {
+        let out = ws.run(&["inspect", file]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .lines()
+            .find(|l| l.contains("wasi:sockets/types@0.3.0"))
+            .unwrap();
+        assert!(line.contains("unknown to interpose"), "{text}");
+    }
+}

@@ -1,9 +1,10 @@
 //! Host directory fixtures for the filesystem tests, and a way to prove they did not change.
 
 use std::collections::BTreeMap;
+use std::fs::{File, FileTimes};
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The secret every escape attempt goes after.
 pub const SECRET: &[u8] = b"-----BEGIN PRIVATE KEY----- do not leak";
@@ -69,15 +70,122 @@ pub fn build(root: &Path) {
     link("a.txt", "link_to_a");
 }
 
+/// A small tree without secrets, for comparing the host's own answers with the adapter's:
+///
+/// ```text
+/// a.txt  b/f  sub/b.txt  sub/deep/c.txt  empty/  full/x
+/// link_to_a -> a.txt          link_to_dir -> sub        link_to_deep -> sub/deep
+/// link_to_empty -> empty      dangling -> nothere       dangling_dir -> nothere/
+/// sub/up -> ../a.txt          dotdot -> ..              escape -> ../x
+/// loop1 <-> loop2             self -> self
+/// c0 -> c1 -> ... -> c9 -> a.txt (10 links)   long0 -> ... -> long44 -> a.txt (45 links)
+/// ```
+///
+/// Every file and directory has its times pinned ([`pin_times`]).
+pub fn build_plain(root: &Path) {
+    let write = |path: &str, bytes: &[u8]| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    };
+    write("a.txt", b"hello");
+    write("b/f", b"eff");
+    write("sub/b.txt", b"bee");
+    write("sub/deep/c.txt", b"sea");
+    write("full/x", b"ex");
+    std::fs::create_dir(root.join("empty")).unwrap();
+    let link = |target: &str, at: &str| symlink(target, root.join(at)).unwrap();
+    link("a.txt", "link_to_a");
+    link("sub", "link_to_dir");
+    link("sub/deep", "link_to_deep");
+    link("empty", "link_to_empty");
+    link("nothere", "dangling");
+    link("nothere/", "dangling_dir");
+    link("../a.txt", "sub/up");
+    link("..", "dotdot");
+    link("../x", "escape");
+    link("loop2", "loop1");
+    link("loop1", "loop2");
+    link("self", "self");
+    for i in 0..10 {
+        let next = if i == 9 {
+            "a.txt".to_owned()
+        } else {
+            format!("c{}", i + 1)
+        };
+        link(&next, &format!("c{i}"));
+    }
+    for i in 0..45 {
+        let next = if i == 44 {
+            "a.txt".to_owned()
+        } else {
+            format!("long{}", i + 1)
+        };
+        link(&next, &format!("long{i}"));
+    }
+    pin_times(root);
+}
+
+/// The access and modification time [`pin_times`] gives everything.
+pub fn pinned_time() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_000_000_000)
+}
+
+/// Sets the times of every file and directory below `root` (not symlinks) to [`pinned_time`],
+/// so that two trees built at different moments have equal [`shape`]s.
+pub fn pin_times(root: &Path) {
+    let times = FileTimes::new()
+        .set_accessed(pinned_time())
+        .set_modified(pinned_time());
+    for entry in std::fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        if meta.is_dir() {
+            pin_times(&path);
+        }
+        // Directories open read-only on Unix, and their times can be set through that.
+        File::open(&path).unwrap().set_times(times).unwrap();
+    }
+}
+
+/// Like [`snapshot`], with each modification time shown as `pinned` if it is still
+/// [`pinned_time`] and `changed` otherwise: equal shapes of two trees built with
+/// [`build_plain`] mean the same changes happened to both.
+pub fn shape(root: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out, &|mtime| {
+        if mtime == pinned_time() {
+            "pinned".to_owned()
+        } else {
+            "changed".to_owned()
+        }
+    });
+    out
+}
+
 /// Everything observable about a tree: each entry's kind, contents (hashed), link target,
 /// permissions and modification time. Equal snapshots mean nothing changed.
 pub fn snapshot(root: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
+    walk(root, root, &mut out, &|mtime| {
+        mtime
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            .to_string()
+    });
     out
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    out: &mut BTreeMap<String, String>,
+    show_mtime: &dyn Fn(SystemTime) -> String,
+) {
     use std::os::unix::fs::PermissionsExt;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -87,17 +195,12 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
             .to_string_lossy()
             .into_owned();
         let meta = std::fs::symlink_metadata(&path).unwrap();
-        let mtime = meta
-            .modified()
-            .unwrap()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
+        let mtime = show_mtime(meta.modified().unwrap());
         let mode = meta.permissions().mode();
         let description = if meta.file_type().is_symlink() {
             format!("link -> {}", std::fs::read_link(&path).unwrap().display())
         } else if meta.is_dir() {
-            walk(root, &path, out);
+            walk(root, &path, out, show_mtime);
             format!("dir {mode:o} {mtime}")
         } else {
             format!(

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use interpose::{Composer, Policy, RunOptions, RunOutcome, Runner, Stdio};
 
 pub mod fs_tree;
+pub mod probe;
 
 /// The test apps, built from `tests/programs` by this crate's build script.
 pub mod programs {
@@ -61,6 +62,22 @@ pub fn stdout_lines(outcome: &RunOutcome) -> Vec<String> {
         .lines()
         .map(str::to_owned)
         .collect()
+}
+
+/// A component built from WAT text that imports each `(interface, function, type)`: the
+/// (versioned) interface as an instance with that one function (`"(func (result u64))"`), which
+/// it re-exports as `f0`, `f1`, ... Enough to compose and inspect: the types need not match the
+/// real WASI interface, since interpose decides on names.
+pub fn component_importing(imports: &[(&str, &str, &str)]) -> Vec<u8> {
+    let mut text = String::from("(component\n");
+    for (i, (interface, function, ty)) in imports.iter().enumerate() {
+        text += &format!(
+            "  (import \"{interface}\" (instance $i{i} (export \"{function}\" {ty})))\n  \
+             (alias export $i{i} \"{function}\" (func $f{i}))\n  (export \"f{i}\" (func $f{i}))\n"
+        );
+    }
+    text.push(')');
+    wat::parse_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 /// jco (`@bytecodealliance/jco`), a second, independent WASI 0.2 host running components on

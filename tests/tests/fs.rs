@@ -289,7 +289,10 @@ const ESCAPES: &[(&str, Option<&str>)] = &[
     ("read:nope/../link_to_secret", Some("no-entry")),
     ("ls:nope/../link_to_secret_dir", Some("no-entry")),
     // As on the host: `a.txt` is a visible file, so `a.txt/..` is `not-directory`.
-    ("read:a.txt/../link_to_secret_dir/key.pem", Some("not-directory")),
+    (
+        "read:a.txt/../link_to_secret_dir/key.pem",
+        Some("not-directory"),
+    ),
     ("read:../data/secret/key.pem", Some("not-permitted")),
     ("read:../../../../../../etc/passwd", Some("not-permitted")),
     ("read:/data/secret/key.pem", Some("not-permitted")),

@@ -312,6 +312,240 @@ fn strict_policies_refuse_unknown_imports_unless_allowed() {
     assert_eq!(Composer::new(lenient).compose(&app).unwrap().component, app);
 }
 
+/// WASI 0.3 interfaces, which no adapter or stub of interpose serves. Their types need not be
+/// the real ones: interpose decides on the names.
+const SOCKETS_0_3: &str = "wasi:sockets/types@0.3.0";
+const CLOCKS_0_3: &str = "wasi:clocks/system-clock@0.3.0";
+
+fn app_importing_wasi_0_3() -> Vec<u8> {
+    interpose_tests::component_importing(&[
+        (SOCKETS_0_3, "connect", "(func)"),
+        (CLOCKS_0_3, "now", "(func (result u64))"),
+    ])
+}
+
+/// Composes `app` under `policy` (JSON or a built-in name), which must fail.
+fn compose_error(app: &[u8], policy: &str) -> ComposeError {
+    let policy = match policy.starts_with('{') {
+        true => interpose_tests::policy(policy),
+        false => interpose::load_policy(policy).unwrap(),
+    };
+    match Composer::new(policy).compose(app) {
+        Ok(composition) => panic!("composed: {:?}", composition.routes),
+        Err(e) => e,
+    }
+}
+
+/// What a [`ComposeError::CannotAttenuate`] refuses: each import, the section covering it, and
+/// whether the policy has that section (or `"default": "deny"` stands for it).
+fn unattenuable(error: &ComposeError) -> Vec<(&str, &str, bool)> {
+    match error {
+        ComposeError::CannotAttenuate { imports, .. } => imports
+            .iter()
+            .map(|u| (u.import.as_str(), u.section.key(), u.in_policy))
+            .collect(),
+        other => panic!("{other:?}: {other}"),
+    }
+}
+
+#[test]
+fn wasi_imports_a_policy_section_covers_but_interpose_cannot_attenuate_are_refused() {
+    let app = app_importing_wasi_0_3();
+    for (policy, refused, advice) in [
+        (
+            r#"{"sockets": "deny", "http": "deny"}"#,
+            vec![(SOCKETS_0_3, "sockets", true)],
+            "remove the `sockets` section to let the host serve it unattenuated",
+        ),
+        // Not strict, and no `sockets` section: the sockets import is not refused.
+        (
+            "deterministic",
+            vec![(CLOCKS_0_3, "clocks", true)],
+            "remove the `clocks` section to let the host serve it unattenuated",
+        ),
+        (
+            r#"{"default": "deny"}"#,
+            vec![
+                (SOCKETS_0_3, "sockets", false),
+                (CLOCKS_0_3, "clocks", false),
+            ],
+            "list these imports in `\"allow-imports\"` to let the host serve them unattenuated",
+        ),
+        (
+            "hermetic",
+            vec![(SOCKETS_0_3, "sockets", true), (CLOCKS_0_3, "clocks", true)],
+            "remove the `sockets` and `clocks` sections and list these imports in \
+             `\"allow-imports\"`",
+        ),
+    ] {
+        let error = compose_error(&app, policy);
+        assert_eq!(unattenuable(&error), refused, "{policy}");
+        let message = error.to_string();
+        for (import, _, _) in refused {
+            assert!(message.contains(&format!("`{import}`")), "{message}");
+        }
+        assert!(
+            message.contains("cannot attenuate WASI 0.3 yet"),
+            "{message}"
+        );
+        assert!(message.contains(advice), "{message}");
+        assert!(
+            message.contains("a build of the app for WASI 0.2"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn other_wasi_versions_and_unknown_interfaces_are_refused_under_their_section() {
+    for (import, policy, section) in [
+        // Unknown interfaces in a package a section covers.
+        (
+            "wasi:sockets/quic@0.2.0",
+            r#"{"sockets": "deny"}"#,
+            "sockets",
+        ),
+        ("wasi:clocks/timezone@0.2.3", "deterministic", "clocks"),
+        (
+            "wasi:http/incoming-handler@0.2.0",
+            r#"{"http": "deny"}"#,
+            "http",
+        ),
+        ("wasi:cli/terminal-foo@0.2.0", r#"{"stdio": {}}"#, "stdio"),
+        // Another version of interfaces interpose knows at 0.2.x.
+        ("wasi:cli/environment@0.1.0", r#"{"env": {}}"#, "env"),
+        (
+            "wasi:cli/stdout@0.2.0-rc-2023-11-10",
+            r#"{"stdio": {}}"#,
+            "stdio",
+        ),
+        ("wasi:cli/exit@1.0.0", r#"{"exit": "allow"}"#, "exit"),
+        (
+            "wasi:filesystem/types",
+            r#"{"fs": {"mode": "read-only"}}"#,
+            "fs",
+        ),
+        (
+            "wasi:random/random@0.3.0-rc-2025-09-16",
+            r#"{"random": "host"}"#,
+            "random",
+        ),
+    ] {
+        let app = interpose_tests::component_importing(&[(import, "f", "(func)")]);
+        let error = compose_error(&app, policy);
+        assert_eq!(unattenuable(&error), [(import, section, true)], "{error}");
+        let message = error.to_string();
+        assert!(message.contains(&format!("`{import}`")), "{message}");
+        assert!(message.contains("cannot attenuate"), "{message}");
+        assert!(
+            message.contains(&format!("remove the `{section}` section")),
+            "{message}"
+        );
+    }
+    // Any 0.2.x patch is what the adapters serve, build metadata aside.
+    let app = interpose_tests::component_importing(&[(
+        "wasi:random/random@0.2.99+build.7",
+        "get-random-u64",
+        "(func (result u64))",
+    )]);
+    let composition = Composer::new(interpose_tests::policy(r#"{"random": {"seed": 1}}"#))
+        .compose(&app)
+        .unwrap();
+    assert_eq!(composition.plugged()[0].0, "random");
+}
+
+#[test]
+fn wasi_imports_outside_the_policy_sections_pass_to_the_host_and_inspect_marks_them() {
+    let app = app_importing_wasi_0_3();
+    let composition = Composer::new(interpose_tests::policy(r#"{"env": {}}"#))
+        .compose(&app)
+        .unwrap();
+    assert_eq!(composition.component, app);
+    assert_eq!(
+        composition.routes,
+        [
+            (SOCKETS_0_3.to_owned(), Route::Unknown),
+            (CLOCKS_0_3.to_owned(), Route::Unknown)
+        ]
+    );
+    let inspection = interpose::inspect(&app).unwrap();
+    assert_eq!(
+        inspection.route("wasi:sockets/types"),
+        Some(&Route::Unknown)
+    );
+    let text = inspection.to_string();
+    let line = text.lines().find(|l| l.contains(SOCKETS_0_3)).unwrap();
+    assert!(line.contains("unknown to interpose"), "{text}");
+
+    // Composed (the app's environment goes through the adapter): the route baked in says so.
+    let app = interpose_tests::component_importing(&[
+        (SOCKETS_0_3, "connect", "(func)"),
+        (
+            "wasi:cli/environment@0.2.0",
+            "get-arguments",
+            "(func (result (list string)))",
+        ),
+    ]);
+    let composed = interpose_tests::compose(&app, r#"{"env": {}}"#);
+    let inspection = interpose::inspect(&composed).unwrap();
+    assert_eq!(
+        inspection.route("wasi:sockets/types"),
+        Some(&Route::Unknown)
+    );
+    let text = inspection.to_string();
+    let line = text.lines().find(|l| l.contains(SOCKETS_0_3)).unwrap();
+    assert!(line.contains("unknown to interpose"), "{text}");
+    assert!(text.contains("attenuated by the `env` adapter"), "{text}");
+}
+
+#[test]
+fn a_strict_policy_lets_a_wasi_0_3_import_through_only_when_allowed_and_not_covered() {
+    let app = interpose_tests::component_importing(&[(SOCKETS_0_3, "connect", "(func)")]);
+    let allowing = r#"{"default": "deny", "allow-imports": ["wasi:sockets/types"]}"#;
+    let composition = Composer::new(interpose_tests::policy(allowing))
+        .compose(&app)
+        .unwrap();
+    assert_eq!(
+        composition.routes,
+        [(SOCKETS_0_3.to_owned(), Route::AllowedUnknown)]
+    );
+    // A section of its own still covers it: the policy asks for what interpose cannot do.
+    let covered =
+        r#"{"default": "deny", "sockets": "deny", "allow-imports": ["wasi:sockets/types"]}"#;
+    let error = compose_error(&app, covered);
+    assert_eq!(unattenuable(&error), [(SOCKETS_0_3, "sockets", true)]);
+    assert!(
+        error.to_string().contains("remove the `sockets` section"),
+        "{error}"
+    );
+    // `wasi:io` is plumbing, nobody's section, and 0.3 has none: strict refuses another version
+    // as unknown, `default: host` passes it through.
+    let app = interpose_tests::component_importing(&[("wasi:io/streams@0.3.0", "f", "(func)")]);
+    match compose_error(&app, r#"{"default": "deny"}"#) {
+        ComposeError::UndecidedImports(names) => assert_eq!(names, ["wasi:io/streams@0.3.0"]),
+        other => panic!("{other:?}"),
+    }
+    let lenient = Composer::new(interpose_tests::policy(r#"{"sockets": "deny"}"#));
+    let composition = lenient.compose(&app).unwrap();
+    assert_eq!(composition.component, app);
+    assert_eq!(
+        composition.routes,
+        [("wasi:io/streams@0.3.0".to_owned(), Route::Unknown)]
+    );
+    // Under a strict policy, an unknown interface of a WASI package no section covers is refused
+    // too; `allow-imports` lets it through.
+    let app = interpose_tests::component_importing(&[("wasi:cli/run@0.2.0", "run", "(func)")]);
+    assert!(matches!(
+        compose_error(&app, r#"{"default": "deny"}"#),
+        ComposeError::UndecidedImports(_)
+    ));
+    let allowing = r#"{"default": "deny", "allow-imports": ["wasi:cli/run@0.2.0"]}"#;
+    let composition = Composer::new(interpose_tests::policy(allowing))
+        .compose(&app)
+        .unwrap();
+    assert_eq!(composition.routes[0].1, Route::AllowedUnknown);
+}
+
 #[test]
 fn the_filesystem_can_be_denied_without_importing_it() {
     let dir = tempfile::tempdir().unwrap();

@@ -36,6 +36,13 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     if !denied.is_empty() {
         eprintln!("denied (no longer imported): {}", denied.join(", "));
     }
+    let unknown = composition.unknown();
+    if !unknown.is_empty() {
+        eprintln!(
+            "unknown to interpose, passed to the host unattenuated: {}",
+            unknown.join(", ")
+        );
+    }
     if composition.component == app {
         eprintln!("the policy restricts nothing this app imports: the output is a copy of the app");
     }

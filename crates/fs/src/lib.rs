@@ -158,7 +158,7 @@ impl Descriptor {
         }
         let dir = link.rsplit_once('/').map_or("/", |(dir, _)| dir);
         let dir = if dir.is_empty() { "/" } else { dir };
-        walk::lexically_hidden(&rules::join(dir, [target]))
+        rules().hidden_on_the_way(&rules::join(dir, [target]))
     }
 
     /// The descriptor another argument names (for `link-at`, `rename-at`).

@@ -209,6 +209,9 @@ pub fn at<T>(
                 Err(code @ (ErrorCode::Loop | ErrorCode::NotDirectory)) => {
                     match splice(dir.host(), &part, &mut pending, &mut trailing) {
                         Ok(()) => {}
+                        // A symlink a moment ago, swapped meanwhile: look again (the retries
+                        // count as symlinks followed, so they end).
+                        Err(None) if code == ErrorCode::Loop => pending.push_front(part),
                         Err(None) => return Err(visible_code(code)),
                         Err(Some(code)) => return Err(code),
                     }
@@ -224,8 +227,11 @@ pub fn at<T>(
                     if stat.type_ == host::DescriptorType::SymbolicLink
                         && slash != Slash::NoFollow =>
                 {
-                    splice(dir.host(), &part, &mut pending, &mut trailing)
-                        .map_err(|e| e.unwrap_or(ErrorCode::Loop))?;
+                    match splice(dir.host(), &part, &mut pending, &mut trailing) {
+                        Ok(()) => {}
+                        Err(None) => pending.push_front(part),
+                        Err(Some(code)) => return Err(code),
+                    }
                     continue;
                 }
                 Ok(stat) if stat.type_ != host::DescriptorType::Directory => {
@@ -247,33 +253,15 @@ pub fn at<T>(
         match op(dir.host(), &fin) {
             Ok(Step::Done(done)) => return Ok(done),
             Ok(Step::Symlink) | Err(ErrorCode::Loop) if follow || trailing => {
-                // Not a symlink after all (swapped meanwhile): the host's `loop` stands.
-                splice(dir.host(), &fin.name, &mut pending, &mut trailing)
-                    .map_err(|e| e.unwrap_or(ErrorCode::Loop))?;
+                match splice(dir.host(), &fin.name, &mut pending, &mut trailing) {
+                    Ok(()) => {}
+                    // Not a symlink any more (swapped meanwhile): look again.
+                    Err(None) => pending.push_front(fin.name),
+                    Err(Some(code)) => return Err(code),
+                }
             }
             Ok(Step::Symlink) => return Err(ErrorCode::Loop),
             Err(code) => return Err(code),
         }
     }
-}
-
-/// Whether the guest path `path` or anything on the way to it, applying `..` as text, is
-/// hidden: whether a symlink's target text names a hidden place.
-pub fn lexically_hidden(path: &str) -> bool {
-    let mut stack: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                stack.pop();
-            }
-            name => {
-                stack.push(name);
-                if rules().access(&join("/", stack.iter().copied())) == Access::None {
-                    return true;
-                }
-            }
-        }
-    }
-    false
 }

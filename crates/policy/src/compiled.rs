@@ -41,6 +41,10 @@ pub enum Route {
     Denied,
     /// Not an interface interpose knows; the policy let it through to the host.
     AllowedUnknown,
+    /// Not an interface interpose knows, and outside every section of a policy that is not
+    /// strict: straight to the host, unattenuated. (Last, so that routes baked in before it
+    /// existed still decode.)
+    Unknown,
 }
 
 /// Rules for `wasi:cli/environment`.

@@ -210,6 +210,23 @@ impl FsRules {
         }
     }
 
+    /// Whether the guest path `path`, or a directory on the way to it, is hidden, applying `.`
+    /// and `..` as text (never above `/`): whether a symlink's target text names a hidden place.
+    pub fn hidden_on_the_way(&self, path: &str) -> bool {
+        let mut on_the_way: Vec<&str> = Vec::new();
+        path.split('/').any(|part| match part {
+            "" | "." => false,
+            ".." => {
+                on_the_way.pop();
+                false
+            }
+            name => {
+                on_the_way.push(name);
+                self.access(&join("/", on_the_way.iter().copied())) == Access::None
+            }
+        })
+    }
+
     /// Whether the preopen whose normalised guest path is `root` is handed to the app.
     pub fn preopen_visible(&self, root: &str) -> bool {
         self.mode != FsMode::Deny && self.access(root) != Access::None

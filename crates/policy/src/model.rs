@@ -62,7 +62,9 @@ pub struct Policy {
     #[serde(default)]
     pub default: DefaultAccess,
     /// Imports interpose does not know (non-WASI, or newer WASI) that a strict policy lets
-    /// through to the host, by name with or without version (`"my:plugin/api"`).
+    /// through to the host, by name with or without version (`"my:plugin/api"`); not those a
+    /// section of the policy covers (`wasi:sockets/*@0.3.0` with a `sockets` section), which
+    /// interpose refuses as it cannot attenuate them.
     #[serde(
         default,
         rename = "allow-imports",

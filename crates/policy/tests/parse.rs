@@ -235,6 +235,16 @@ mod fs {
     }
 
     #[test]
+    fn symlink_targets_are_judged_by_every_directory_they_name() {
+        let r = rules(r#"{"fs": {"allow": ["/data/**"], "deny": ["/data/secret"]}}"#);
+        assert!(r.hidden_on_the_way("/data/secret/key.pem"));
+        assert!(r.hidden_on_the_way("/data/secret/../a.txt"));
+        assert!(r.hidden_on_the_way("/data/nope/../secret"));
+        assert!(!r.hidden_on_the_way("/data/sub/../a.txt"));
+        assert!(!r.hidden_on_the_way("/data/a.txt"));
+    }
+
+    #[test]
     fn directories_that_may_hide_entries_are_known() {
         let anchored = rules(r#"{"fs": {"deny": ["/data/secret/**", "/data/p/key"]}}"#);
         assert!(anchored.may_hide_below("/data"));

@@ -10,7 +10,25 @@
 //! `open-follow:P` (open with symlink-follow and read), `open-nofollow:P`, `via:DIR:P` (open
 //! DIR, then read P relative to it), `rename-from:DIR:OLD:NEW` (rename with a descriptor for
 //! DIR as the source), `hash:P` (`metadata-hash-at`), `seek-read:P:OFFSET`, `sync:P`.
+//!
+//! `use:NAME` makes the preopen named NAME (as in `preopens`) the one later operations are
+//! relative to (`ok NAME`, or `err no-entry` if there is none); `flags:P` opens P with
+//! `mutate-directory` (else, if refused, read-only) and prints its `get-flags` like
+//! `root-flags`; `lstat-size:P` prints the type and size of P itself (a symlink's size is the
+//! length of its target).
+//!
+//! Loops for race tests, each bounded by a count and by [`LOOP_SECONDS`], whichever comes first,
+//! and printing one summary line: `ok RUNS runs: RESULT xCOUNT; RESULT xCOUNT...` with each
+//! distinct result (`ok DETAILS` or `err CODE`) and how often it occurred, sorted.
+//! `read-loop:P:N` reads P (as `read`) N times. `swap-loop:A:B:N[:STOP[:PAUSE]]` swaps the
+//! entries A and B N times through a third name, `A.swap`: renames A to `A.swap`, B to A, A to
+//! B, `A.swap` to A (the results counted are the renames'), then, if PAUSE is given, `stat`s A
+//! PAUSE times (so that A is back in place for most of the loop); it stops early once STOP
+//! exists (checked every 8 rounds; an empty STOP is never checked).
 
+use std::collections::BTreeMap;
+
+use wasip2::clocks::monotonic_clock;
 use wasip2::filesystem::preopens::get_directories;
 use wasip2::filesystem::types::{
     Descriptor, DescriptorFlags, DescriptorType, ErrorCode, NewTimestamp, OpenFlags, PathFlags,
@@ -22,11 +40,23 @@ type Result<T> = std::result::Result<T, ErrorCode>;
 fn main() {
     let preopens = get_directories();
     let ops: Vec<String> = std::env::args().skip(1).collect();
+    // Which preopen the operations are relative to: the first, until `use:NAME`.
+    let mut current = 0;
     for op in ops {
-        let outcome = match preopens.first() {
+        let outcome = match preopens.get(current) {
             _ if op == "preopens" => {
                 let names: Vec<&str> = preopens.iter().map(|(_, n)| n.as_str()).collect();
                 Ok(names.join(","))
+            }
+            _ if op.starts_with("use:") => {
+                let name = &op["use:".len()..];
+                match preopens.iter().position(|(_, n)| n == name) {
+                    Some(index) => {
+                        current = index;
+                        Ok(name.to_owned())
+                    }
+                    None => Err(ErrorCode::NoEntry),
+                }
             }
             Some((root, _)) => run(root, &op),
             None => Err(ErrorCode::NoEntry),
@@ -73,6 +103,30 @@ fn fnv(bytes: &[u8]) -> String {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     });
     format!("{} bytes fnv {hash:016x}", bytes.len())
+}
+
+/// The longest a loop (`read-loop`, `swap-loop`) runs, whatever its count.
+const LOOP_SECONDS: u64 = 20;
+
+/// Runs `step` up to `count` times or for [`LOOP_SECONDS`], whichever ends first, or until it
+/// returns `None`; summarises the distinct results it returned.
+fn bounded_loop(count: u64, mut step: impl FnMut(u64) -> Option<Vec<Result<String>>>) -> String {
+    let deadline = monotonic_clock::now() + LOOP_SECONDS * 1_000_000_000;
+    let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+    let mut runs = 0;
+    while runs < count && monotonic_clock::now() < deadline {
+        let Some(results) = step(runs) else { break };
+        runs += 1;
+        for result in results {
+            let key = match result {
+                Ok(details) => format!("ok {details}"),
+                Err(code) => format!("err {}", code.name()),
+            };
+            *seen.entry(key).or_default() += 1;
+        }
+    }
+    let counts: Vec<String> = seen.iter().map(|(k, n)| format!("{k} x{n}")).collect();
+    format!("{runs} runs: {}", counts.join("; "))
 }
 
 fn write_bytes(file: &Descriptor) -> Result<String> {
@@ -178,6 +232,55 @@ fn run(root: &Descriptor, op: &str) -> Result<String> {
         "hash" => root
             .metadata_hash_at(FOLLOW, arg(1))
             .map(|_| "hashed".into()),
+        "flags" => {
+            let mutate = read | DescriptorFlags::MUTATE_DIRECTORY;
+            let dir =
+                open(root, arg(1), none, mutate).or_else(|_| open(root, arg(1), none, read))?;
+            let flags = dir.get_flags()?;
+            Ok(format!(
+                "write={} mutate-directory={}",
+                flags.contains(DescriptorFlags::WRITE),
+                flags.contains(DescriptorFlags::MUTATE_DIRECTORY)
+            ))
+        }
+        "lstat-size" => root
+            .stat_at(PathFlags::empty(), arg(1))
+            .map(|s| match s.type_ {
+                DescriptorType::Directory => format!("{:?}", s.type_),
+                other => format!("{other:?} {}", s.size),
+            }),
+        "read-loop" => {
+            let count = arg(2).parse().unwrap_or(0);
+            Ok(bounded_loop(count, |_| {
+                let outcome = open(root, arg(1), none, read).and_then(|f| read_all(&f, 0));
+                Some(vec![outcome.map(|b| fnv(&b))])
+            }))
+        }
+        "swap-loop" => {
+            let (a, b, stop) = (arg(1), arg(2), arg(4));
+            let count = arg(3).parse().unwrap_or(0);
+            let pause: u64 = arg(5).parse().unwrap_or(0);
+            let spare = format!("{a}.swap");
+            let rename =
+                |from: &str, to: &str| root.rename_at(from, root, to).map(|_| "renamed".to_owned());
+            Ok(bounded_loop(count, |round| {
+                let stopped = !stop.is_empty()
+                    && round % 8 == 0
+                    && root.stat_at(PathFlags::empty(), stop).is_ok();
+                (!stopped).then(|| {
+                    let renames = vec![
+                        rename(a, &spare),
+                        rename(b, a),
+                        rename(a, b),
+                        rename(&spare, a),
+                    ];
+                    for _ in 0..pause {
+                        let _ = root.stat_at(PathFlags::empty(), a);
+                    }
+                    renames
+                })
+            }))
+        }
         "sync" => open(root, arg(1), none, read)?
             .sync()
             .map(|_| "synced".into()),
