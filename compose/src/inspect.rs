@@ -232,6 +232,9 @@ fn describe_fs(fs: &interpose_policy::fs::FsRules) -> String {
     let mut out = String::from("  fs:\n");
     out += match fs.mode {
         FsMode::ReadWrite => "    mode:  read-write (as far as the host allows)\n",
+        FsMode::ReadOnly if fs.writes_anywhere() => {
+            "    mode:  read-only, except where `allow-write` or a path rule allows changes\n"
+        }
         FsMode::ReadOnly => "    mode:  read-only: every change fails with `read-only`\n",
         FsMode::Deny => "    mode:  denied: the app sees no preopens\n",
     };
