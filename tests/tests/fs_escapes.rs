@@ -216,12 +216,35 @@ fn a_symlink_with_a_hidden_name_is_hidden() {
 }
 
 #[test]
+fn reading_a_hidden_file_as_a_link_answers_like_a_missing_one() {
+    // Under `/data/**/c.txt` every directory may lead to a match, so every path is one the app
+    // may pass through, and only directories exist there. `readlink-at` used to ask the host
+    // first, which answers `invalid` for a file that is not a link: a hidden file told apart
+    // from a missing one.
+    let dir = fixture(&[]);
+    expect(
+        r#"{"fs": {"allow": ["/data/**/c.txt"]}}"#,
+        dir.path(),
+        &[
+            ("readlink:a.txt", "err no-entry"),
+            ("readlink:sub/b.txt", "err no-entry"),
+            ("readlink:nothere", "err no-entry"),
+            ("readlink:sub/nothere", "err no-entry"),
+            ("readlink:link_to_a", "err no-entry"),
+            // A directory is visible there: the host's answer.
+            ("readlink:sub", "err invalid"),
+        ],
+    );
+}
+
+#[test]
 fn a_symlink_to_a_hidden_target_reveals_nothing_about_it() {
     // Followed, such a link is as good as dangling. Its own metadata must not reveal the target:
-    // `lstat` of `link_to_secret` used to show the length of `secret/key.pem` as its size.
-    // Either the link is hidden itself (`no-entry`, as for a missing name) or it is visible with
-    // its size reading 0 and `readlink` refused with `access`. (`chain1` points at `chain2`, a
-    // visible link: where it points may be shown, `chain2` not followed further.)
+    // `lstat` of `link_to_secret` used to show the length of `secret/key.pem` as its size. The
+    // link itself is visible (its name is allowed), with its size reading 0 and `readlink`
+    // refused with `access`. (`chain1` points at `chain2`, a visible link: where it points is
+    // shown, with its true length, and `chain2` is not followed further.) `link_to_a` points at
+    // a visible file: its size is the host's, the length of `a.txt`.
     let dir = fixture(&[]);
     let before = fs_tree::snapshot(dir.path());
     let links = [
@@ -230,6 +253,7 @@ fn a_symlink_to_a_hidden_target_reveals_nothing_about_it() {
         "public/up",
         "chain1",
         "chain2",
+        "link_to_a",
     ];
     let mut ops = Vec::new();
     for link in links {
@@ -250,16 +274,17 @@ fn a_symlink_to_a_hidden_target_reveals_nothing_about_it() {
     for (op, line) in ops.iter().zip(&lines) {
         let result = line.strip_prefix(&format!("{op}: ")).unwrap();
         let acceptable: &[&str] = match op.split(':').next().unwrap() {
-            "lstat-size" if op.ends_with(":chain1") => &[
-                "err no-entry",
-                "ok DescriptorType::SymbolicLink 0",
-                "ok DescriptorType::SymbolicLink 6",
-            ],
-            "readlink" if op.ends_with(":chain1") => &["err no-entry", "err access", "ok chain2"],
-            "lstat-size" => &["err no-entry", "ok DescriptorType::SymbolicLink 0"],
-            "readlink" => &["err no-entry", "err access"],
-            // `open-nofollow` of a symlink fails on the host with `loop`; hidden, `no-entry`.
-            "open-nofollow" => &["err no-entry", "err loop"],
+            "lstat-size" if op.ends_with(":chain1") => &["ok DescriptorType::SymbolicLink 6"],
+            "readlink" if op.ends_with(":chain1") => &["ok chain2"],
+            "lstat-size" if op.ends_with(":link_to_a") => &["ok DescriptorType::SymbolicLink 5"],
+            "readlink" if op.ends_with(":link_to_a") => &["ok a.txt"],
+            "read" if op.ends_with(":link_to_a") => &["ok 5 bytes fnv a430d84680aabd0b"],
+            "stat" if op.ends_with(":link_to_a") => &["ok DescriptorType::RegularFile 5"],
+            "hash" if op.ends_with(":link_to_a") => &["ok hashed"],
+            "lstat-size" => &["ok DescriptorType::SymbolicLink 0"],
+            "readlink" => &["err access"],
+            // `open-nofollow` of a symlink fails on the host with `loop`.
+            "open-nofollow" => &["err loop"],
             _ => &["err no-entry"],
         };
         if !acceptable.contains(&result) || line.contains(&secret) {

@@ -320,27 +320,24 @@ impl ours::GuestDescriptor for Descriptor {
             return self.host.stat_at(flags.into(), &path).ours();
         }
         let follow = flags.contains(PathFlags::SYMLINK_FOLLOW);
-        let mut stat = self.at(&path, follow, |dir, fin| {
-            Ok(match stat_step(dir, fin, follow)? {
-                Step::Done(stat) => Step::Done((stat, fin.guest.clone(), fin.name.clone())),
-                Step::Symlink => Step::Symlink,
-            })
-        });
-        if let Ok((stat, guest, name)) = &mut stat
-            && stat.type_ == host::DescriptorType::SymbolicLink
-        {
-            // A link's size is the length of its target: not for a target the app may not see.
-            let target = self
-                .at(&path, false, |dir, _| {
-                    let target: String = dir.readlink_at(name).ours()?;
-                    Ok(Step::Done(target))
-                })
-                .unwrap_or_default();
-            if target.is_empty() || Descriptor::leads_to_hidden(guest, &target) {
-                stat.size = 0;
+        self.at(&path, follow, |dir, fin| {
+            let mut stat = match stat_step(dir, fin, follow)? {
+                Step::Done(stat) => stat,
+                Step::Symlink => return Ok(Step::Symlink),
+            };
+            if stat.type_ == host::DescriptorType::SymbolicLink {
+                // A link's size is the length of its target: not for a target the app may not
+                // see. Taken from the text just judged, in the same directory handle, so a link
+                // swapped in between cannot lend its length to another.
+                stat.size = match dir.readlink_at(&fin.name) {
+                    Ok(target) if !Descriptor::leads_to_hidden(&fin.guest, &target) => {
+                        target.len() as u64
+                    }
+                    _ => 0,
+                };
             }
-        }
-        stat.map(|(stat, _, _)| stat.into())
+            Ok(Step::Done(stat.into()))
+        })
     }
 
     fn set_times_at(
@@ -499,18 +496,22 @@ impl ours::GuestDescriptor for Descriptor {
         if !filters_paths() {
             return self.host.readlink_at(&path).ours();
         }
-        let (guest, target) = self.at(&path, false, |dir, fin| {
-            let target: String = dir.readlink_at(&fin.name).ours()?;
+        self.at(&path, false, |dir, fin| {
             if fin.access == Access::Traverse {
-                return Err(ErrorCode::NoEntry);
+                // Only directories exist here: asking the host to read a hidden file as a link
+                // would tell it apart from a missing one (`invalid` against `no-entry`).
+                return Err(match walk::lstat(dir, &fin.name) {
+                    Ok(stat) if stat.type_ == host::DescriptorType::Directory => ErrorCode::Invalid,
+                    _ => ErrorCode::NoEntry,
+                });
             }
-            Ok(Step::Done((fin.guest.clone(), target)))
-        })?;
-        // The link is visible; where it points is not, when that place is hidden.
-        if Descriptor::leads_to_hidden(&guest, &target) {
-            return Err(ErrorCode::Access);
-        }
-        Ok(target)
+            let target: String = dir.readlink_at(&fin.name).ours()?;
+            // The link is visible; where it points is not, when that place is hidden.
+            if Descriptor::leads_to_hidden(&fin.guest, &target) {
+                return Err(ErrorCode::Access);
+            }
+            Ok(Step::Done(target))
+        })
     }
 
     fn remove_directory_at(&self, path: String) -> Result<(), ErrorCode> {

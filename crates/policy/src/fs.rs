@@ -111,8 +111,12 @@ impl FsRules {
     /// Whether a `preopens` rule hides `path` (or one of its parents). Compared
     /// case-insensitively, like `deny`.
     fn hidden_by_rule(&self, path: &str) -> bool {
+        if self.preopens.is_empty() {
+            return false;
+        }
+        let path = fold_case(path);
         self.preopens.iter().any(|(root, rule)| {
-            *rule == PreopenRule::Hide && is_path_prefix(&fold_case(root), &fold_case(path))
+            *rule == PreopenRule::Hide && is_path_prefix(&fold_case(root), &path)
         })
     }
 
