@@ -84,7 +84,6 @@ pub fn component_importing(imports: &[(&str, &str, &str)]) -> Vec<u8> {
 /// Node.js: tests that need a composed component to behave the same on another host use it.
 pub mod jco {
     use std::fs::File;
-    use std::io::Write;
     use std::path::{Path, PathBuf};
     use std::process::{Command, Output, Stdio};
     use std::sync::OnceLock;
@@ -100,24 +99,20 @@ pub mod jco {
             .join("target/jco")
     }
 
-    /// The `jco` script, installed with npm into `target/jco` on first use. `None` if `node` is
-    /// not installed: the caller skips its test, and this says so loudly on stderr.
-    pub fn jco() -> Option<&'static Path> {
-        static JCO: OnceLock<Option<PathBuf>> = OnceLock::new();
-        JCO.get_or_init(install).as_deref()
+    /// The `jco` script, installed with npm into `target/jco` on first use. Panics if `node` is
+    /// not installed: a test that needs jco fails without it, it never passes unchecked.
+    pub fn jco() -> &'static Path {
+        static JCO: OnceLock<PathBuf> = OnceLock::new();
+        JCO.get_or_init(install)
     }
 
-    fn install() -> Option<PathBuf> {
-        if Command::new("node").arg("--version").output().is_err() {
-            // Straight to stderr: the test harness would hide `eprintln!` of a passing test.
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n\n!!!! SKIPPING the jco tests: `node` is not installed (or not on PATH), so \
-                 composed components were NOT checked on jco. Install Node.js 20 or newer to \
-                 run them. !!!!\n"
-            );
-            return None;
-        }
+    fn install() -> PathBuf {
+        let node = Command::new("node").arg("--version").output();
+        assert!(
+            node.is_ok_and(|out| out.status.success()),
+            "`node` is not installed (or not on PATH): the jco tests run composed components on \
+             jco, a second host, and need Node.js 20 or newer. Install it and rerun."
+        );
         let dir = dir();
         std::fs::create_dir_all(&dir).expect("creating target/jco");
         // One installer at a time, across test binaries and processes.
@@ -147,7 +142,7 @@ pub mod jco {
             );
         }
         drop(lock);
-        Some(script)
+        script
     }
 
     /// Runs `component` with `jco run`, with `args` after the program name, stdin empty.
