@@ -1,8 +1,12 @@
 //! Builds the apps in `tests/programs` for wasm32-wasip2 (each binary is a component) and exposes
-//! them as `interpose_tests::programs::NAME` constants.
+//! them as `interpose_tests::programs::NAME` constants; builds those of [`WASIP1`] for
+//! wasm32-wasip1 too (each a preview 1 core module), as `programs::wasip1::NAME`.
 
 use std::fmt::Write;
 use std::path::PathBuf;
+
+/// The programs that build for wasm32-wasip1 too (with std only there).
+const WASIP1: &[&str] = &["env_printer", "std_fs", "stdio_echo"];
 
 fn main() {
     let root = interpose_guest_build::workspace_root();
@@ -32,6 +36,28 @@ fn main() {
         )
         .unwrap();
     }
+    let built = interpose_guest_build::build(
+        &["interpose-test-programs"],
+        &[],
+        interpose_guest_build::Kind::Bins(WASIP1),
+        "wasm32-wasip1",
+        &["tests/programs"],
+    );
+    consts += "\n/// Some of the apps built for `wasm32-wasip1`: WASI preview 1 core modules.\n";
+    consts += "pub mod wasip1 {\n";
+    for name in WASIP1 {
+        let path: PathBuf = built.join(format!("{name}.wasm"));
+        assert!(path.exists(), "{} was not built", path.display());
+        writeln!(
+            consts,
+            "    /// The `{name}` test app, a preview 1 core module.\n    pub const {}: &[u8] = \
+             include_bytes!({:?});",
+            name.to_uppercase(),
+            path.display()
+        )
+        .unwrap();
+    }
+    consts += "}\n";
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     std::fs::write(out.join("programs.rs"), consts).unwrap();
 }

@@ -9,6 +9,10 @@ pub struct Adapter {
     pub component: &'static [u8],
     /// The WASI interfaces it exports (and wraps), without version.
     pub interfaces: &'static [&'static str],
+    /// Interfaces it imports for its own use, never handing their resources to the app: always
+    /// the host's, whatever the policy does with the app's (the line a denied clock writes to
+    /// stderr, the ready pollables of null streams).
+    pub private: &'static [&'static str],
 }
 
 impl PartialEq for Adapter {
@@ -23,6 +27,7 @@ pub const ENV: Adapter = Adapter {
     name: "env",
     component: interpose_adapters::ENV,
     interfaces: &["wasi:cli/environment"],
+    private: &[],
 };
 
 /// Modes and preopens only: for `fs` sections without path globs (`readonly.json`). Built
@@ -31,6 +36,7 @@ pub const FS: Adapter = Adapter {
     name: "fs",
     component: interpose_adapters::FS,
     interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
+    private: &[],
 };
 
 /// Modes, preopens and `allow`/`deny` path globs.
@@ -38,12 +44,14 @@ pub const FS_PATHS: Adapter = Adapter {
     name: "fs-paths",
     component: interpose_adapters::FS_PATHS,
     interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
+    private: &[],
 };
 
 pub const CLOCKS: Adapter = Adapter {
     name: "clocks",
     component: interpose_adapters::CLOCKS,
     interfaces: &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
+    private: REPORTS,
 };
 
 pub const RANDOM: Adapter = Adapter {
@@ -54,12 +62,14 @@ pub const RANDOM: Adapter = Adapter {
         "wasi:random/insecure",
         "wasi:random/insecure-seed",
     ],
+    private: REPORTS,
 };
 
 pub const HTTP: Adapter = Adapter {
     name: "http",
     component: interpose_adapters::HTTP,
     interfaces: &["wasi:http/outgoing-handler"],
+    private: &[],
 };
 
 /// `http` that also changes headers (`set-headers`, `strip-headers`): it has to wrap
@@ -68,6 +78,7 @@ pub const HTTP_HEADERS: Adapter = Adapter {
     name: "http-headers",
     component: interpose_adapters::HTTP_HEADERS,
     interfaces: &["wasi:http/types", "wasi:http/outgoing-handler"],
+    private: &[],
 };
 
 pub const SOCKETS: Adapter = Adapter {
@@ -80,6 +91,7 @@ pub const SOCKETS: Adapter = Adapter {
         "wasi:sockets/udp-create-socket",
         "wasi:sockets/ip-name-lookup",
     ],
+    private: &[],
 };
 
 /// Standard streams when one is `"null"`: it provides the app's `wasi:io/streams` too.
@@ -92,6 +104,7 @@ pub const STDIO: Adapter = Adapter {
         "wasi:cli/stdout",
         "wasi:cli/stderr",
     ],
+    private: &["wasi:clocks/monotonic-clock"],
 };
 
 /// The interfaces besides `wasi:cli/std*` that hand the app streams. With a `"null"` standard
@@ -115,13 +128,12 @@ pub const ALL: &[&Adapter] = &[
     &STDIO,
 ];
 
-/// The denial stub exporting `interface` (unversioned) without importing it, if any.
-pub fn stub(interface: &str) -> Option<&'static [u8]> {
-    interpose_adapters::STUBS
-        .iter()
-        .find(|(name, _)| *name == interface)
-        .map(|(_, bytes)| *bytes)
-}
+/// What an adapter that writes a line to the host's stderr before it stops the app imports for
+/// it.
+const REPORTS: &[&str] = &["wasi:cli/stderr", "wasi:io/streams", "wasi:io/error"];
+
+/// The `deny-report` component (see [`crate::deny`]) imports only for itself.
+pub const REPORT_PRIVATE: &[&str] = REPORTS;
 
 /// `wasi:cli/environment@0.2.6` → `wasi:cli/environment`.
 pub fn unversioned(name: &str) -> &str {

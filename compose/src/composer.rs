@@ -3,13 +3,15 @@
 use std::collections::BTreeMap;
 
 use interpose_policy::compiled::{self, CompiledPolicy, Route};
-use interpose_policy::{DefaultAccess, EnvPolicy, Policy};
+use interpose_policy::{DefaultAccess, Policy, StreamPolicy};
 use wac_graph::types::{ItemKind, Package, World};
-use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
+use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 
 use crate::adapters::{self, Adapter, unversioned};
+use crate::deny;
 use crate::policy_component::{self, SOURCE_INTERFACE};
-use crate::routing::{self, Decision, Refusal, Unattenuable};
+use crate::routing::{self, AppContext, Decision, Refusal, Unattenuable};
+use interpose_adapters::Deniable;
 
 /// Why a component could not be composed.
 #[derive(Debug, thiserror::Error)]
@@ -17,11 +19,14 @@ pub enum ComposeError {
     #[error("not a WebAssembly file (it does not start with the `\\0asm` magic number)")]
     NotWasm,
     #[error(
-        "this is a core WebAssembly module, not a component; build the app for `wasm32-wasip2`, \
-         or adapt a WASI preview 1 module with `wasm-tools component new app.wasm --adapt \
-         wasi_snapshot_preview1.command.wasm -o app.component.wasm`"
+        "this is a core WebAssembly module, not a component; turn a WASI preview 1 module into \
+         one with `interpose::adapt::to_component` first (`interpose compose`, `run` and \
+         `inspect` do it themselves)"
     )]
     CoreModule,
+    /// A core module that could not be turned into a component.
+    #[error(transparent)]
+    Adapt(#[from] crate::adapt::AdaptError),
     #[error("not a valid component: {0}")]
     Invalid(String),
     #[error(
@@ -127,6 +132,8 @@ pub struct Composition {
     pub component: Vec<u8>,
     /// Each import of the app and where it now leads.
     pub routes: Vec<(String, Route)>,
+    /// What the app was adapted as, if it was a WASI preview 1 core module (see [`crate::adapt`]).
+    pub adapted: Option<crate::adapt::Preview1Kind>,
 }
 
 impl Composition {
@@ -144,7 +151,7 @@ impl Composition {
         by_adapter.into_iter().collect()
     }
 
-    /// The app imports replaced by denial stubs.
+    /// The app imports the denial component serves.
     pub fn denied(&self) -> Vec<String> {
         self.routes
             .iter()
@@ -174,20 +181,8 @@ pub struct Composer {
 
 impl Composer {
     pub fn new(policy: Policy) -> Self {
-        let compiled = if policy.default == DefaultAccess::Deny && policy.env.is_none() {
-            // Strict and silent about the environment: an empty one, and no host path. The
-            // policy itself keeps no `env` section: routing tells the two apart.
-            Policy {
-                env: Some(EnvPolicy {
-                    cwd: interpose_policy::CwdPolicy::Hide,
-                    ..EnvPolicy::default()
-                }),
-                ..policy.clone()
-            }
-            .compile()
-        } else {
-            policy.compile()
-        };
+        // Strict and silent about the environment compiles to an empty one and no host path.
+        let compiled = policy.compile();
         Composer { policy, compiled }
     }
 
@@ -197,39 +192,29 @@ impl Composer {
     }
 
     /// Plugs the adapters and stubs the policy needs in front of the app's imports. Imports the
-    /// policy leaves alone stay connected to the host.
+    /// policy leaves alone stay connected to the host. A WASI preview 1 core module is first
+    /// turned into a component ([`crate::adapt::to_component`]).
     pub fn compose(&self, app: &[u8]) -> Result<Composition, ComposeError> {
+        let adapted = crate::adapt::to_component(app)?;
+        let app: &[u8] = &adapted.component;
         check_component(app)?;
         let mut graph = CompositionGraph::new();
         let app_package = Package::from_bytes("app", None, app.to_vec(), graph.types_mut())
             .map_err(|e| ComposeError::Invalid(format!("{e:#}")))?;
         let app_world = graph.types()[app_package.ty()].clone();
 
-        let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
-        let mut undecided = Vec::new();
-        let mut unattenuable = Vec::new();
-        let mut routes = Vec::new();
-        for import in app_world.imports.keys() {
-            match routing::decide(&self.policy, import) {
-                Ok(decision) => {
-                    routes.push((import.clone(), decision.route()));
-                    decisions.insert(import.clone(), decision);
-                }
-                Err(Refusal::Undecided) => undecided.push(import.clone()),
-                Err(Refusal::Unattenuable(refused)) => unattenuable.push(refused),
-            }
-        }
-        if !unattenuable.is_empty() {
-            return Err(ComposeError::CannotAttenuate {
-                imports: unattenuable,
-                strict: self.policy.default == DefaultAccess::Deny,
-            });
-        }
-        if !undecided.is_empty() {
-            return Err(ComposeError::UndecidedImports(undecided));
-        }
-        let through_stdio = |route: &Route| *route == Route::Adapter(adapters::STDIO.name.into());
-        if routes.iter().any(|(_, route)| through_stdio(route)) {
+        let serves_http = app_world
+            .exports
+            .keys()
+            .any(|e| unversioned(e) == "wasi:http/incoming-handler");
+        let own_streams = self.wants_own_streams(&app_world);
+        let mut context = AppContext {
+            own_streams,
+            serves_http,
+        };
+        let (mut decisions, mut routes) = self.decide(&app_world, &context)?;
+        if context.own_streams {
+            // The app's streams become the `stdio` adapter's, so nothing may hand it the host's.
             let streams_elsewhere: Vec<String> = routes
                 .iter()
                 .filter(|(import, route)| {
@@ -238,8 +223,15 @@ impl Composer {
                 })
                 .map(|(import, _)| import.clone())
                 .collect();
-            if !streams_elsewhere.is_empty() {
+            let has_null = self.policy.stdio.as_ref().is_some_and(|s| s.has_null());
+            if !streams_elsewhere.is_empty() && has_null {
                 return Err(ComposeError::NullStdioWithStreams(streams_elsewhere));
+            }
+            if !streams_elsewhere.is_empty() {
+                // Only denied streams: the denial component's, which stop the app when asked
+                // for (see docs/policy.md).
+                context.own_streams = false;
+                (decisions, routes) = self.decide(&app_world, &context)?;
             }
         }
         let wraps_http_types = routes.iter().any(|(import, route)| {
@@ -259,21 +251,60 @@ impl Composer {
             return Ok(Composition {
                 component: app.to_vec(),
                 routes,
+                adapted: adapted.adapted,
             });
         }
 
         let mut compiled = self.compiled.clone();
         compiled.routes = routes.clone();
+        if context.own_streams {
+            let strict = self.policy.default == DefaultAccess::Deny;
+            let stdio = self.policy.stdio.unwrap_or_default();
+            compiled.stdio = Some(stdio.compile(strict));
+        }
+        let mut host_denied: Vec<&'static Deniable> = Vec::new();
+        if let Some(stdio) = compiled.stdio {
+            use interpose_policy::stdio::StreamRule;
+            for (interface, rule) in [
+                ("wasi:cli/stdin", stdio.stdin),
+                ("wasi:cli/stdout", stdio.stdout),
+                ("wasi:cli/stderr", stdio.stderr),
+            ] {
+                if rule != StreamRule::Inherit {
+                    host_denied.extend(interpose_adapters::deniable(interface));
+                }
+            }
+        }
+        // One denial component for everything the composition denies.
+        let mut denied: Vec<&'static Deniable> = Vec::new();
+        for (import, decision) in &decisions {
+            if *decision == Decision::Deny {
+                let row = interpose_adapters::deniable(unversioned(import))
+                    .ok_or_else(|| internal(format!("nothing can deny {import}")))?;
+                if !denied.contains(&row) {
+                    denied.push(row);
+                }
+            }
+        }
         let app_id = graph.register_package(app_package).map_err(internal)?;
         let mut wiring = Wiring {
             graph,
             app_world: &app_world,
             decisions: &decisions,
             compiled: &compiled,
+            denied: &denied,
+            host_denied: &host_denied,
             host_imports: BTreeMap::new(),
+            loaded: BTreeMap::new(),
             providers: BTreeMap::new(),
             policy_export: None,
         };
+        let used: Vec<&'static Adapter> = adapters::ALL
+            .iter()
+            .copied()
+            .filter(|adapter| decisions.values().any(|d| *d == Decision::Adapter(adapter)))
+            .collect();
+        wiring.import_what_adapters_wrap(&used)?;
         let app_instance = wiring.graph.instantiate(app_id);
         for import in app_world.imports.keys() {
             let node = wiring.node_for(import, None)?;
@@ -283,7 +314,7 @@ impl Composer {
                 .map_err(|e| {
                     let (provider, kind) = match decisions[import] {
                         Decision::Adapter(a) => (a.name.to_owned(), "adapter"),
-                        _ => (unversioned(import).to_owned(), "denial stub"),
+                        _ => ("deny".to_owned(), "denial component"),
                     };
                     ComposeError::Incompatible {
                         import: import.clone(),
@@ -311,26 +342,114 @@ impl Composer {
                 processor: None,
             })
             .map_err(|e| internal(format!("{e:#}")))?;
-        Ok(Composition { component, routes })
+        Ok(Composition {
+            component,
+            routes,
+            adapted: adapted.adapted,
+        })
     }
 }
 
-/// A component instantiated to provide interfaces: an adapter, or the stub for one interface.
+impl Composer {
+    /// Where each of the app's imports goes, and the routes baked in for `inspect`.
+    #[allow(clippy::type_complexity)]
+    fn decide(
+        &self,
+        app_world: &World,
+        context: &AppContext,
+    ) -> Result<(BTreeMap<String, Decision>, Vec<(String, Route)>), ComposeError> {
+        let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
+        let mut undecided = Vec::new();
+        let mut unattenuable = Vec::new();
+        let mut routes = Vec::new();
+        for import in app_world.imports.keys() {
+            match routing::decide(&self.policy, import, context) {
+                Ok(decision) => {
+                    routes.push((import.clone(), decision.route()));
+                    decisions.insert(import.clone(), decision);
+                }
+                Err(Refusal::Undecided) => undecided.push(import.clone()),
+                Err(Refusal::Unattenuable(refused)) => unattenuable.push(refused),
+            }
+        }
+        if !unattenuable.is_empty() {
+            return Err(ComposeError::CannotAttenuate {
+                imports: unattenuable,
+                strict: self.policy.default == DefaultAccess::Deny,
+            });
+        }
+        if !undecided.is_empty() {
+            return Err(ComposeError::UndecidedImports(undecided));
+        }
+        Ok((decisions, routes))
+    }
+
+    /// Whether the app's standard streams should be the `stdio` adapter's: one is `"null"`, or
+    /// one the app imports is denied (an empty stream answers better than a trap).
+    fn wants_own_streams(&self, app_world: &World) -> bool {
+        let stdio = self.policy.stdio.as_ref();
+        if stdio.is_some_and(|s| s.has_null()) {
+            return true;
+        }
+        let strict = self.policy.default == DefaultAccess::Deny;
+        app_world.imports.keys().any(|import| {
+            let pick = match unversioned(import) {
+                "wasi:cli/stdin" => stdio.and_then(|s| s.stdin),
+                "wasi:cli/stdout" => stdio.and_then(|s| s.stdout),
+                "wasi:cli/stderr" => stdio.and_then(|s| s.stderr),
+                _ => return false,
+            };
+            adapters::version_served(import)
+                && match pick {
+                    Some(stream) => stream == StreamPolicy::Deny,
+                    None => strict,
+                }
+        })
+    }
+}
+
+/// A component instantiated to provide interfaces: an adapter, the denial component, or the
+/// component through which the denial component reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Provider {
     Adapter(&'static str),
-    Stub(&'static str),
+    /// Serves the app what the policy denies it.
+    Deny,
+    /// Serves the `stdio` adapter the host streams it must not reach (a `"null"` or denied
+    /// stream), so that the output does not import them. Its own instance: those are of the
+    /// host's `wasi:io`, the app's are the adapter's.
+    HostDeny,
+    DenyReport,
+}
+
+impl Provider {
+    /// What it imports for its own use only: always from the host.
+    fn private(self) -> &'static [&'static str] {
+        match self {
+            Provider::Adapter(name) => adapter(name).private,
+            Provider::Deny => &[],
+            Provider::HostDeny | Provider::DenyReport => adapters::REPORT_PRIVATE,
+        }
+    }
 }
 
 /// Builds the graph: every interface anyone imports is resolved once, to a host import, an
-/// adapter's export or a stub's export, so resources (streams, descriptors) have one type.
+/// adapter's export or the denial component's, so resources (streams, descriptors) have one
+/// type.
 struct Wiring<'a> {
     graph: CompositionGraph,
     app_world: &'a World,
     decisions: &'a BTreeMap<String, Decision>,
     compiled: &'a CompiledPolicy,
+    /// What the denial component exports.
+    denied: &'a [&'static Deniable],
+    /// What the host-side denial component exports: the standard streams the `stdio` adapter
+    /// does not take from the host.
+    host_denied: &'a [&'static Deniable],
     /// Host imports by name.
     host_imports: BTreeMap<String, NodeId>,
+    /// Registered providers: their packages and worlds.
+    loaded: BTreeMap<Provider, (PackageId, World)>,
     /// Instantiated providers and their worlds.
     providers: BTreeMap<Provider, (NodeId, World)>,
     policy_export: Option<NodeId>,
@@ -354,25 +473,18 @@ impl Wiring<'_> {
         let decision = app_import
             .map(|(n, _)| self.decisions[n])
             .unwrap_or(Decision::Host);
-        // The stdio adapter uses the monotonic clock only for ready pollables
-        // (`subscribe-duration(0)`), which grant nothing: a clock denied to the app must not make
-        // null streams trap when polled.
-        let stdio_adapter =
-            importer.is_some_and(|(i, _)| i == Provider::Adapter(adapters::STDIO.name));
-        let decision =
-            if stdio_adapter && decision == Decision::Deny && base == "wasi:clocks/monotonic-clock"
-            {
-                Decision::Host
-            } else {
-                decision
-            };
+        // What a provider uses for itself is the host's, whatever the app's goes to.
+        let private =
+            importer.is_some_and(|(i, _)| i == Provider::HostDeny || i.private().contains(&base));
+        // The host streams the `stdio` adapter replaces are not the app's to reach.
+        let replaced_stream = importer
+            .is_some_and(|(i, _)| i == Provider::Adapter(adapters::STDIO.name))
+            && self.host_denied.iter().any(|d| d.interface == base);
         let provider = match decision {
+            _ if replaced_stream => Some(Provider::HostDeny),
+            _ if private => None,
             Decision::Adapter(adapter) => Some(Provider::Adapter(adapter.name)),
-            // Never fall back to the host for something denied.
-            Decision::Deny => match adapters::stub(base) {
-                Some(_) => Some(Provider::Stub(base_static(base))),
-                None => return Err(internal(format!("no denial stub for {base}"))),
-            },
+            Decision::Deny => Some(Provider::Deny),
             Decision::Host | Decision::Unknown { .. } => None,
         };
         // A provider's import of what it provides itself is the host's (the adapter wraps it),
@@ -394,15 +506,28 @@ impl Wiring<'_> {
             }
             None => {
                 // Share the app's host import (its name and type) when it has one.
+                let app_goes_to_host =
+                    matches!(decision, Decision::Host | Decision::Unknown { .. });
                 let (host_name, kind) = match (app_import, importer) {
                     (_, Some((_, k))) if wraps_itself => (name.to_owned(), k),
-                    (Some((n, k)), _) if decision != Decision::Deny => (n.clone(), *k),
+                    (Some((n, k)), _) if app_goes_to_host => (n.clone(), *k),
                     (_, Some((_, k))) => (name.to_owned(), k),
                     (Some((n, k)), None) => (n.clone(), *k),
                     (None, None) => return Err(internal(format!("nothing imports {name}"))),
                 };
                 if let Some(node) = self.host_imports.get(&host_name) {
                     return Ok(*node);
+                }
+                // What a provider uses privately shares any host import of the interface (at
+                // any 0.2.x): the one an adapter wrapping it made has all of its functions.
+                if private
+                    && let Some(node) = self
+                        .host_imports
+                        .iter()
+                        .find(|(n, _)| adapters::same_interface(n, name))
+                        .map(|(_, node)| *node)
+                {
+                    return Ok(node);
                 }
                 let node = self
                     .graph
@@ -414,32 +539,72 @@ impl Wiring<'_> {
         }
     }
 
+    /// Registers `provider`'s package once.
+    fn load(&mut self, provider: Provider) -> Result<(PackageId, World), ComposeError> {
+        if let Some(loaded) = self.loaded.get(&provider) {
+            return Ok(loaded.clone());
+        }
+        let (name, bytes) = match provider {
+            Provider::Adapter(name) => (
+                format!("interpose:{name}"),
+                adapter(name).component.to_vec(),
+            ),
+            Provider::Deny => (
+                "interpose:deny".to_owned(),
+                deny::build(self.denied).map_err(internal)?,
+            ),
+            Provider::HostDeny => (
+                "interpose:deny-host".to_owned(),
+                deny::build(self.host_denied).map_err(internal)?,
+            ),
+            Provider::DenyReport => (
+                "interpose:deny-report".to_owned(),
+                interpose_adapters::DENY_REPORT.to_vec(),
+            ),
+        };
+        let package =
+            Package::from_bytes(&name, None, bytes, self.graph.types_mut()).map_err(internal)?;
+        let world = self.graph.types()[package.ty()].clone();
+        let id = self.graph.register_package(package).map_err(internal)?;
+        self.loaded.insert(provider, (id, world.clone()));
+        Ok((id, world))
+    }
+
+    /// Makes the host imports that adapters wrap, with the adapters' types, before anything
+    /// else asks for them: an adapter imports all of what it wraps, so what others import of
+    /// the same interface for themselves can share them.
+    fn import_what_adapters_wrap(&mut self, used: &[&'static Adapter]) -> Result<(), ComposeError> {
+        for adapter in used {
+            let (_, world) = self.load(Provider::Adapter(adapter.name))?;
+            for (import, kind) in &world.imports {
+                let base = unversioned(import);
+                if adapter.interfaces.contains(&base)
+                    && !self.host_denied.iter().any(|d| d.interface == base)
+                    && !self.host_imports.contains_key(import)
+                {
+                    let node = self.graph.import(import.clone(), *kind).map_err(internal)?;
+                    self.host_imports.insert(import.clone(), node);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Instantiates `provider` once, wiring its imports.
     fn instantiate(&mut self, provider: Provider) -> Result<(NodeId, World), ComposeError> {
         if let Some((node, world)) = self.providers.get(&provider) {
             return Ok((*node, world.clone()));
         }
-        let (name, bytes) = match provider {
-            Provider::Adapter(name) => {
-                let adapter: &Adapter = adapters::ALL
-                    .iter()
-                    .find(|a| a.name == name)
-                    .expect("known adapter");
-                (format!("interpose:{name}"), adapter.component)
-            }
-            Provider::Stub(interface) => (
-                format!("interpose:deny-{}", interface.replace([':', '/'], "-")),
-                adapters::stub(interface).expect("known stub"),
-            ),
-        };
-        let package = Package::from_bytes(&name, None, bytes.to_vec(), self.graph.types_mut())
-            .map_err(internal)?;
-        let world = self.graph.types()[package.ty()].clone();
-        let id = self.graph.register_package(package).map_err(internal)?;
+        let (id, world) = self.load(provider)?;
         let instance = self.graph.instantiate(id);
         for (import, kind) in &world.imports {
             let node = if import == SOURCE_INTERFACE {
                 self.policy_source()?
+            } else if import == deny::REPORT_INTERFACE {
+                let (report, _) = self.instantiate(Provider::DenyReport)?;
+                self.graph
+                    .alias_instance_export(report, deny::REPORT_INTERFACE)
+                    .map_err(internal)?
             } else {
                 self.node_for(import, Some((provider, *kind)))?
             };
@@ -494,13 +659,11 @@ impl Wiring<'_> {
     }
 }
 
-/// The `'static` spelling of a stubbed interface name.
-fn base_static(interface: &str) -> &'static str {
-    interpose_adapters::STUBS
+fn adapter(name: &str) -> &'static Adapter {
+    adapters::ALL
         .iter()
-        .map(|(name, _)| *name)
-        .find(|n| *n == interface)
-        .expect("known stub")
+        .find(|a| a.name == name)
+        .expect("known adapter")
 }
 
 /// Rejects what is not a component, with a message saying what it is instead.

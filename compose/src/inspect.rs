@@ -10,10 +10,17 @@ use crate::adapters::{same_interface, unversioned};
 use crate::composer::{ComposeError, check_component};
 use crate::{policy_component, routing};
 
+/// The summary of a policy (see [`crate::summary`]), printed under "policy baked in".
+pub use crate::summary::describe;
+
 /// What `inspect` found.
 #[derive(Debug)]
 pub struct Inspection {
+    /// The component's size (after adapting, for a preview 1 module).
     pub size: usize,
+    /// What the input was adapted as and its size, if it was a WASI preview 1 core module: the
+    /// rest describes the component made from it (see [`crate::adapt`]).
+    pub adapted: Option<(crate::adapt::Preview1Kind, usize)>,
     /// What the host must provide, by name.
     pub imports: Vec<String>,
     pub exports: Vec<String>,
@@ -25,8 +32,11 @@ pub struct Inspection {
     pub routes: Vec<(String, Route)>,
 }
 
-/// Inspects a component.
+/// Inspects a component, or the component a WASI preview 1 core module becomes.
 pub fn inspect(bytes: &[u8]) -> Result<Inspection, ComposeError> {
+    let input_size = bytes.len();
+    let adapted = crate::adapt::to_component(bytes)?;
+    let bytes: &[u8] = &adapted.component;
     check_component(bytes)?;
     let mut types = Types::default();
     let package = Package::from_bytes("component", None, bytes.to_vec(), &mut types)
@@ -47,6 +57,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, ComposeError> {
     let exports = world.exports.keys().cloned().collect();
     Ok(Inspection {
         size: bytes.len(),
+        adapted: adapted.adapted.map(|kind| (kind, input_size)),
         imports,
         exports,
         policy,
@@ -86,6 +97,13 @@ impl Inspection {
 impl fmt::Display for Inspection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "size: {} bytes", self.size)?;
+        if let Some((kind, module_size)) = self.adapted {
+            writeln!(
+                f,
+                "adapted: yes, from a WASI preview 1 {kind} module ({module_size} bytes), with \
+                 wasmtime's preview 1 adapter (`compose` and `run` adapt it the same way)"
+            )?;
+        }
         match &self.policy {
             Some(_) => writeln!(f, "composed by interpose: yes")?,
             None => writeln!(f, "composed by interpose: no (no policy baked in)")?,
@@ -96,7 +114,7 @@ impl fmt::Display for Inspection {
                 Route::Host => "passed through to the host".to_owned(),
                 Route::Adapter(adapter) => format!("attenuated by the `{adapter}` adapter"),
                 Route::Denied => {
-                    "denied: a stub refuses every call; the host is never reached".to_owned()
+                    "denied: interpose answers every call as a host without it would; the host is never reached".to_owned()
                 }
                 Route::AllowedUnknown => {
                     "unknown to interpose; let through by `allow-imports`".to_owned()
@@ -127,183 +145,5 @@ impl fmt::Display for Inspection {
             write!(f, "{}", describe(policy))?;
         }
         Ok(())
-    }
-}
-
-/// A readable summary of a compiled policy.
-pub fn describe(policy: &CompiledPolicy) -> String {
-    use interpose_policy::compiled::{ArgsRule, CwdRule};
-    let mut out = String::new();
-    if let Some(env) = &policy.env {
-        out += "  env:\n";
-        out += &format!("    allow: {}\n", list(&env.allow.sources));
-        out += &format!("    deny:  {}\n", list(&env.deny.sources));
-        let set: Vec<String> = env.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        out += &format!("    set:   {}\n", list(&set));
-        out += &match &env.args {
-            ArgsRule::Inherit => "    args:  inherited from the host\n".to_owned(),
-            ArgsRule::Replace(args) => format!("    args:  replaced by {args:?}\n"),
-        };
-        out += &match &env.cwd {
-            CwdRule::Inherit => "    cwd:   inherited from the host\n".to_owned(),
-            CwdRule::Hide => "    cwd:   hidden\n".to_owned(),
-            CwdRule::Set(path) => format!("    cwd:   reported as {path:?}\n"),
-        };
-    }
-    if let Some(fs) = &policy.fs {
-        out += &describe_fs(fs);
-    }
-    if let Some(clocks) = &policy.clocks {
-        out += &describe_clocks(clocks);
-    }
-    if let Some(random) = &policy.random {
-        out += &describe_random(random);
-    }
-    if let Some(stdio) = &policy.stdio {
-        use interpose_policy::stdio::StreamRule;
-        let rule = |rule: StreamRule| match rule {
-            StreamRule::Inherit => "the host's (data passes through the `stdio` adapter)",
-            StreamRule::Null => "null: empty input, output discarded",
-            StreamRule::Deny => "denied: asking for it stops the app",
-        };
-        out += "  stdio:\n";
-        out += &format!("    stdin:  {}\n", rule(stdio.stdin));
-        out += &format!("    stdout: {}\n", rule(stdio.stdout));
-        out += &format!("    stderr: {}\n", rule(stdio.stderr));
-    }
-    if let Some(http) = &policy.http {
-        out += &describe_http(http);
-    }
-    if let Some(sockets) = &policy.sockets {
-        out += &describe_sockets(sockets);
-    }
-    out
-}
-
-fn describe_sockets(sockets: &interpose_policy::sockets::SocketRules) -> String {
-    let mut out = String::from(
-        "  sockets: only what these lists allow (the rest fails with access-denied)\n",
-    );
-    out += &format!("    connect: {}\n", list(&sockets.connect.sources));
-    out += &format!("    bind:    {}\n", list(&sockets.bind.sources));
-    out += &match &sockets.udp {
-        None => "    udp:     denied\n".to_owned(),
-        Some(udp) => format!("    udp:     {}\n", list(&udp.sources)),
-    };
-    out += &format!("    resolve: {}\n", list(&sockets.resolve.sources));
-    out
-}
-
-fn describe_http(http: &interpose_policy::http::HttpRules) -> String {
-    let mut out = String::from(
-        "  http: only requests a rule matches are sent (others fail with HTTP-request-denied)\n",
-    );
-    if http.allow.is_empty() {
-        out += "    (no rules: every request is refused)\n";
-    }
-    let any = || "any".to_owned();
-    for rule in &http.allow {
-        out += &format!(
-            "    - authority {}, methods {}, schemes {}, paths {}\n",
-            rule.authority
-                .as_ref()
-                .map_or_else(any, |g| list(&g.sources)),
-            rule.methods.as_ref().map_or_else(any, |m| m.join(", ")),
-            rule.schemes.as_ref().map_or_else(any, |s| s.join(", ")),
-            rule.paths.as_ref().map_or_else(any, |g| list(&g.sources)),
-        );
-        // Names only: a value is often a credential, and this output ends up in logs.
-        if !rule.set_headers.is_empty() {
-            let names: Vec<String> = rule.set_headers.iter().map(|(n, _)| n.clone()).collect();
-            out += &format!(
-                "      sets headers {} (values not shown)\n",
-                names.join(", ")
-            );
-        }
-        if !rule.strip_headers.is_empty() {
-            out += &format!("      strips headers {}\n", rule.strip_headers.join(", "));
-        }
-    }
-    out
-}
-
-fn describe_fs(fs: &interpose_policy::fs::FsRules) -> String {
-    use interpose_policy::fs::{FsMode, PreopenRule};
-    let mut out = String::from("  fs:\n");
-    out += match fs.mode {
-        FsMode::ReadWrite => "    mode:  read-write (as far as the host allows)\n",
-        FsMode::ReadOnly if fs.writes_anywhere() => {
-            "    mode:  read-only, except where `allow-write` or a path rule allows changes\n"
-        }
-        FsMode::ReadOnly => "    mode:  read-only: every change fails with `read-only`\n",
-        FsMode::Deny => "    mode:  denied: the app sees no preopens\n",
-    };
-    match &fs.allow {
-        None => out += "    allow: everything under the preopens\n",
-        Some(allow) => out += &format!("    allow: {}\n", list(&allow.sources)),
-    }
-    out += &format!("    deny:  {}\n", list(&fs.deny.sources));
-    if let Some(allow_write) = &fs.allow_write {
-        out += &format!("    allow-write: {}\n", list(&allow_write.sources));
-    }
-    for (path, rule) in &fs.preopens {
-        let rule = match rule {
-            PreopenRule::Hide => "hidden",
-            PreopenRule::ReadOnly => "read-only",
-            PreopenRule::ReadWrite => "read-write",
-        };
-        out += &format!("    path {path} and below: {rule}\n");
-    }
-    out
-}
-
-fn list(items: &[String]) -> String {
-    if items.is_empty() {
-        "(none)".to_owned()
-    } else {
-        items.join(", ")
-    }
-}
-
-fn describe_clocks(clocks: &interpose_policy::clocks::ClockRules) -> String {
-    use interpose_policy::ClockDuration;
-    use interpose_policy::clocks::{MonotonicRule, WallRule};
-    let step = |step: u64| ClockDuration(step).to_string();
-    let mut out = String::from("  clocks:\n");
-    out += &match clocks.wall {
-        WallRule::Host => "    wall:      the host's\n".to_owned(),
-        WallRule::Deny => "    wall:      denied: reading it traps\n".to_owned(),
-        WallRule::Virtual { start, step: 0 } => format!("    wall:      frozen at {start}\n"),
-        WallRule::Virtual { start, step: s } => format!(
-            "    wall:      virtual from {start}, +{} per read\n",
-            step(s)
-        ),
-    };
-    out += &match clocks.monotonic {
-        MonotonicRule::Host => "    monotonic: the host's\n".to_owned(),
-        MonotonicRule::Deny => {
-            "    monotonic: denied: reading it or waiting on it traps\n".to_owned()
-        }
-        MonotonicRule::Virtual { start, step: s } => format!(
-            "    monotonic: virtual from {}, {}; waits end at once and move it forward\n",
-            ClockDuration(start),
-            if s == 0 {
-                "reads do not move it".to_owned()
-            } else {
-                format!("+{} per read", step(s))
-            }
-        ),
-    };
-    out
-}
-
-fn describe_random(random: &interpose_policy::random::RandomRules) -> String {
-    use interpose_policy::random::RandomRules;
-    match random {
-        RandomRules::Host => "  random: the host's\n".to_owned(),
-        RandomRules::Deny => "  random: denied: every call traps\n".to_owned(),
-        RandomRules::Seeded(seed) => format!(
-            "  random: seeded with {seed} (ChaCha20): reproducible, NOT cryptographically secure\n"
-        ),
     }
 }

@@ -1,18 +1,23 @@
 //! interpose: sandbox WebAssembly components by interposition.
 //!
 //! A [`Composer`] plugs policy-enforcing adapters in front of an app's WASI imports and bakes the
-//! policy in, producing one standard component. [`inspect`] explains a component; [`Runner`] runs
-//! one on an embedded wasmtime. The `interpose` CLI is a thin layer over these.
+//! policy in, producing one standard component; a WASI preview 1 core module is first turned into
+//! a component ([`adapt`]). [`inspect`] explains a component; [`Runner`] runs one on an embedded
+//! wasmtime. The `interpose` CLI is a thin layer over these.
 
+pub mod adapt;
 pub mod adapters;
 mod composer;
+pub mod deny;
 pub mod inspect;
 pub mod output;
 pub mod policy_component;
 pub mod policy_source;
 pub mod routing;
 pub mod runner;
+pub mod summary;
 
+pub use adapt::{AdaptError, Adapted, Preview1Kind};
 pub use composer::{ComposeError, Composer, Composition, check_component};
 pub use inspect::{Inspection, inspect};
 pub use interpose_policy::{Policy, PolicyError};

@@ -185,8 +185,8 @@ impl fmt::Display for Section {
 /// would deny it): passing it to the host would walk around the policy. What no section covers
 /// reaches the host under `"default": "host"`, and under `"deny"` only if `allow-imports` names
 /// it.
-pub fn decide(policy: &Policy, import: &str) -> Result<Decision, Refusal> {
-    if let Some(decision) = served(policy, import) {
+pub fn decide(policy: &Policy, import: &str, app: &AppContext) -> Result<Decision, Refusal> {
+    if let Some(decision) = served(policy, import, app) {
         return Ok(decision);
     }
     let strict = policy.default == DefaultAccess::Deny;
@@ -209,12 +209,23 @@ pub fn decide(policy: &Policy, import: &str) -> Result<Decision, Refusal> {
 /// Whether interpose knows `import` (versioned): a WASI 0.2.x interface it routes to an adapter,
 /// a stub or the host (plumbing) as a policy says.
 pub fn is_known(import: &str) -> bool {
-    served(&Policy::default(), import).is_some()
+    served(&Policy::default(), import, &AppContext::default()).is_some()
+}
+
+/// What routing needs to know about the app besides the import at hand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AppContext {
+    /// The app's standard streams (and so all its streams) are the `stdio` adapter's: a stream is
+    /// `"null"`, or denied and nothing else hands the app host streams.
+    pub own_streams: bool,
+    /// The app exports `wasi:http/incoming-handler`: the host hands it requests of its own
+    /// `wasi:http/types`, which must then stay the host's.
+    pub serves_http: bool,
 }
 
 /// What `policy` does with `import` if it is a WASI 0.2.x interface interpose knows: the
 /// routing table.
-fn served(policy: &Policy, import: &str) -> Option<Decision> {
+fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
     if !adapters::version_served(import) {
         return None;
     }
@@ -225,10 +236,8 @@ fn served(policy: &Policy, import: &str) -> Option<Decision> {
     } else {
         Decision::Host
     };
-    // A `"null"` stream is the stdio adapter's, so all of the app's streams are.
-    let null_stdio = policy.stdio.as_ref().is_some_and(StdioPolicy::has_null);
-    // For a terminal interface, and a stream when no stream is null. A null stream's terminal
-    // interface stays the host's: it only says whether there is a terminal.
+    // A terminal interface only says whether there is a terminal; without own streams, a
+    // stream. (With own streams, a `"null"` or denied stream is an empty one.)
     let stream =
         |pick: fn(&StdioPolicy) -> Option<StreamPolicy>| match policy.stdio.as_ref().and_then(pick)
         {
@@ -236,9 +245,14 @@ fn served(policy: &Policy, import: &str) -> Option<Decision> {
             Some(StreamPolicy::Deny) => Decision::Deny,
             None => unmentioned,
         };
+    let http_denied = match &policy.http {
+        Some(HttpPolicy::Deny) => true,
+        None => strict,
+        Some(_) => false,
+    };
     Some(match interface {
         "wasi:io/streams" | "wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr"
-            if null_stdio =>
+            if app.own_streams =>
         {
             Decision::Adapter(&adapters::STDIO)
         }
@@ -247,13 +261,12 @@ fn served(policy: &Policy, import: &str) -> Option<Decision> {
         "wasi:io/error" | "wasi:io/poll" | "wasi:io/streams" => Decision::Host,
         "wasi:cli/terminal-input" | "wasi:cli/terminal-output" => Decision::Host,
         // Types and constructors; the capability is `outgoing-handler`. Changing headers needs
-        // requests of the adapter's own, though.
+        // requests of the adapter's own, though. With HTTP denied, the types are the denial
+        // component's (requests can be built, and are refused when sent), so the output does not
+        // need HTTP from its host; unless the app serves HTTP with the host's types.
         "wasi:http/types" => match &policy.http {
             Some(http) if http.rewrites_headers() => Decision::Adapter(&adapters::HTTP_HEADERS),
-            // Its bodies are host streams, which cannot be mixed with a null stream's: with
-            // HTTP denied anyway, the types go too.
-            Some(HttpPolicy::Deny) if null_stdio => Decision::Deny,
-            None if null_stdio && strict => Decision::Deny,
+            _ if http_denied && !app.serves_http => Decision::Deny,
             _ => Decision::Host,
         },
 
@@ -301,7 +314,7 @@ fn served(policy: &Policy, import: &str) -> Option<Decision> {
             Some(HttpPolicy::Allow { .. }) => Decision::Adapter(&adapters::HTTP),
             None => unmentioned,
         },
-        i if i.starts_with("wasi:sockets/") && adapters::stub(i).is_some() => {
+        i if i.starts_with("wasi:sockets/") && interpose_adapters::deniable(i).is_some() => {
             match &policy.sockets {
                 Some(SocketsPolicy::Host) => Decision::Host,
                 Some(SocketsPolicy::Deny) => Decision::Deny,

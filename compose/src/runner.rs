@@ -1,10 +1,11 @@
 //! Running a (composed) component's `wasi:cli/run` on an embedded wasmtime.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
-use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::p2::bindings::sync::CommandPre;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -61,7 +62,12 @@ pub struct RunOptions {
     /// wasmtime's own client); the policy may still filter or deny them. Without it, an app that
     /// imports `wasi:http` cannot be instantiated.
     pub http: bool,
+    /// The app's stdin: these bytes; without them, this process's stdin if `inherit_stdin`,
+    /// else an empty stream.
     pub stdin: Option<Vec<u8>>,
+    /// Forward this process's stdin to the app (as `interpose run` and `wasmtime run` do) when
+    /// `stdin` is `None`.
+    pub inherit_stdin: bool,
     pub stdio: Stdio,
 }
 
@@ -102,18 +108,37 @@ impl WasiView for Host {
 }
 
 /// Compiles and runs components; keep one to run many (compiling dominates start-up).
+///
+/// A component's imports are resolved against the host once ([`CommandPre`]) and reused by
+/// every [`Runner::run_compiled`] of it, for the few components run most recently.
 pub struct Runner {
     engine: Engine,
     linker: Linker<Host>,
     /// `linker` plus `wasi:http`, for [`RunOptions::http`].
     http_linker: Linker<Host>,
+    /// Where compiled components are kept between processes, if anywhere.
+    cache: Option<cache::CompileCache>,
+    /// Components prepared for instantiation, most recently used last.
+    prepared: Mutex<Vec<Prepared>>,
 }
+
+/// A component with its imports resolved against one of the runner's linkers.
+struct Prepared {
+    /// Where the component's compiled code starts: its identity while `pre` keeps it alive.
+    code: usize,
+    http: bool,
+    pre: CommandPre<Host>,
+}
+
+/// How many prepared components [`Runner::run_compiled`] keeps.
+const PREPARED: usize = 16;
 
 fn wasmtime_error(e: impl std::fmt::Display) -> RunError {
     RunError::Wasmtime(format!("{e:#}"))
 }
 
 impl Runner {
+    /// A runner that compiles components afresh (no cache on disk).
     pub fn new() -> Result<Self, RunError> {
         let engine = Engine::new(&Config::new()).map_err(wasmtime_error)?;
         let mut linker = Linker::new(&engine);
@@ -125,28 +150,112 @@ impl Runner {
             engine,
             linker,
             http_linker,
+            cache: None,
+            prepared: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Keeps compiled components in `dir` (created when first needed), so that compiling the
+    /// same bytes again, in this process or a later one, loads the result instead. Entries are
+    /// keyed by the component's bytes, wasmtime's version and the engine's configuration; the
+    /// least recently used are removed when the directory grows past a few dozen entries or
+    /// 1 GiB. A cache that cannot be read or written is skipped, never an error.
+    pub fn with_cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache = Some(cache::CompileCache::new(dir.into(), &self.engine));
+        self
+    }
+
+    /// The cache directory [`Runner::with_cache_dir`] is given by `interpose run`:
+    /// `$INTERPOSE_CACHE_DIR`, else `interpose` under `$XDG_CACHE_HOME` or `~/.cache`
+    /// (`%LOCALAPPDATA%` on Windows). `None` if none of these is set.
+    pub fn default_cache_dir() -> Option<PathBuf> {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        if let Some(dir) = var("INTERPOSE_CACHE_DIR") {
+            return Some(dir);
+        }
+        let base = var("XDG_CACHE_HOME")
+            .filter(|d| d.is_absolute())
+            .or_else(|| var("HOME").map(|home| home.join(".cache")))
+            .or_else(|| var("LOCALAPPDATA"))?;
+        Some(base.join("interpose"))
+    }
+
+    /// The cache directory, if this runner has one.
+    pub fn cache_dir(&self) -> Option<&Path> {
+        self.cache.as_ref().map(|c| c.dir())
     }
 
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
 
-    /// Compiles a component (for running it several times).
+    /// Compiles a component (for running it several times), or loads it from the cache.
     pub fn compile(&self, component: &[u8]) -> Result<Component, RunError> {
-        Component::new(&self.engine, component).map_err(wasmtime_error)
+        let Some(cache) = &self.cache else {
+            return Component::new(&self.engine, component).map_err(wasmtime_error);
+        };
+        let key = cache.key(component);
+        if let Some(compiled) = cache.load(&self.engine, &key) {
+            return Ok(compiled);
+        }
+        let compiled = Component::new(&self.engine, component).map_err(wasmtime_error)?;
+        cache.store(&key, &compiled);
+        Ok(compiled)
     }
 
     pub fn run(&self, component: &[u8], options: &RunOptions) -> Result<RunOutcome, RunError> {
         let component = self.compile(component)?;
-        self.run_compiled(&component, options)
+        // Compiled for this run only: not worth keeping prepared.
+        let pre = self.prepare(&component, options.http)?;
+        self.run_prepared(&pre, options)
     }
 
+    /// Runs a compiled component. The imports of the last few components run are resolved
+    /// once and reused, so running one component many times costs only its instantiation.
     pub fn run_compiled(
         &self,
         component: &Component,
         options: &RunOptions,
     ) -> Result<RunOutcome, RunError> {
+        let pre = self.prepared(component, options.http)?;
+        self.run_prepared(&pre, options)
+    }
+
+    /// `component` prepared for `http` or not, from the recently prepared ones or prepared now
+    /// and kept.
+    fn prepared(&self, component: &Component, http: bool) -> Result<CommandPre<Host>, RunError> {
+        let code = component.image_range().start as usize;
+        {
+            let mut prepared = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(index) = prepared
+                .iter()
+                .position(|p| p.code == code && p.http == http)
+            {
+                let entry = prepared.remove(index);
+                let pre = entry.pre.clone();
+                prepared.push(entry);
+                return Ok(pre);
+            }
+        }
+        let pre = self.prepare(component, http)?;
+        let mut prepared = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+        if prepared.len() >= PREPARED {
+            prepared.remove(0);
+        }
+        prepared.push(Prepared {
+            code,
+            http,
+            pre: pre.clone(),
+        });
+        Ok(pre)
+    }
+
+    /// Resolves `component`'s imports against the linker `http` selects.
+    fn prepare(&self, component: &Component, http: bool) -> Result<CommandPre<Host>, RunError> {
         let exports_run = component
             .component_type()
             .exports(&self.engine)
@@ -154,7 +263,27 @@ impl Runner {
         if !exports_run {
             return Err(RunError::NotACommand);
         }
+        let linker = if http {
+            &self.http_linker
+        } else {
+            &self.linker
+        };
+        let pre = linker.instantiate_pre(component).map_err(|e| {
+            let hint = if !http && format!("{e:#}").contains("wasi:http/") {
+                " (the component imports wasi:http: grant it with `RunOptions::http`, `--http`)"
+            } else {
+                ""
+            };
+            RunError::Wasmtime(format!("{e:#}{hint}"))
+        })?;
+        CommandPre::new(pre).map_err(wasmtime_error)
+    }
 
+    fn run_prepared(
+        &self,
+        pre: &CommandPre<Host>,
+        options: &RunOptions,
+    ) -> Result<RunOutcome, RunError> {
         let mut builder = WasiCtx::builder();
         // The store is driven synchronously: run blocking filesystem calls on this thread
         // instead of bouncing each one through tokio's blocking pool (several times faster per
@@ -188,8 +317,14 @@ impl Runner {
                 .allow_udp(true)
                 .allow_ip_name_lookup(true);
         }
-        if let Some(stdin) = &options.stdin {
-            builder.stdin(MemoryInputPipe::new(stdin.clone()));
+        match &options.stdin {
+            Some(stdin) => {
+                builder.stdin(MemoryInputPipe::new(stdin.clone()));
+            }
+            None if options.inherit_stdin => {
+                builder.inherit_stdin();
+            }
+            None => {}
         }
         let captured = (options.stdio == Stdio::Capture).then(|| {
             (
@@ -211,20 +346,7 @@ impl Runner {
             table: ResourceTable::new(),
         };
         let mut store = Store::new(&self.engine, host);
-
-        let linker = if options.http {
-            &self.http_linker
-        } else {
-            &self.linker
-        };
-        let command = Command::instantiate(&mut store, component, linker).map_err(|e| {
-            let hint = if !options.http && format!("{e:#}").contains("wasi:http/") {
-                " (the component imports wasi:http: grant it with `RunOptions::http`, `--http`)"
-            } else {
-                ""
-            };
-            RunError::Wasmtime(format!("{e:#}{hint}"))
-        })?;
+        let command = pre.instantiate(&mut store).map_err(wasmtime_error)?;
         let (exit_code, trap) = match command.wasi_cli_run().call_run(&mut store) {
             Ok(Ok(())) => (0, None),
             Ok(Err(())) => (1, None),
@@ -243,5 +365,201 @@ impl Runner {
             stdout,
             stderr,
         })
+    }
+}
+
+/// Compiled components kept on disk between runs (what `wasmtime run`'s cache does, without its
+/// dependencies): one file per component, named by a hash of its bytes and of the engine's
+/// compilation settings, written atomically.
+mod cache {
+    use std::fs;
+    use std::hash::{Hash, Hasher};
+    use std::io::Write;
+    use std::path::{Path, PathBuf};
+    use std::time::SystemTime;
+
+    use sha2::{Digest, Sha256};
+    use wasmtime::Engine;
+    use wasmtime::component::Component;
+
+    /// At most this many entries are kept...
+    const MAX_ENTRIES: usize = 32;
+    /// ...and at most this many bytes (the most recently used entry is always kept).
+    const MAX_BYTES: u64 = 1 << 30;
+    const EXTENSION: &str = "cwasm";
+
+    #[derive(Debug)]
+    pub(super) struct CompileCache {
+        dir: PathBuf,
+        /// The hash of the engine's settings (and wasmtime's version) that every key starts from.
+        engine: Sha256,
+    }
+
+    /// Feeds what a `Hash` writes into SHA-256.
+    struct ShaHasher(Sha256);
+
+    impl Hasher for ShaHasher {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+        fn finish(&self) -> u64 {
+            unreachable!("only the digest is used")
+        }
+    }
+
+    impl CompileCache {
+        pub(super) fn new(dir: PathBuf, engine: &Engine) -> Self {
+            let mut hasher = ShaHasher(Sha256::new());
+            b"interpose compile cache 1\0".hash(&mut hasher);
+            // Includes wasmtime's version, the target and every setting that changes the code.
+            engine.precompile_compatibility_hash().hash(&mut hasher);
+            CompileCache {
+                dir,
+                engine: hasher.0,
+            }
+        }
+
+        pub(super) fn dir(&self) -> &Path {
+            &self.dir
+        }
+
+        /// The file name a component's compiled form is kept under.
+        pub(super) fn key(&self, component: &[u8]) -> String {
+            let digest = self.engine.clone().chain_update(component).finalize();
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            format!("{hex}.{EXTENSION}")
+        }
+
+        /// The compiled component kept under `key`, if there is one wasmtime accepts.
+        pub(super) fn load(&self, engine: &Engine, key: &str) -> Option<Component> {
+            let path = self.dir.join(key);
+            if !path.is_file() {
+                return None;
+            }
+            // SAFETY: the file was written by `store` below from `Component::serialize` of an
+            // engine with the same settings (they are part of its name), into a temporary file
+            // renamed into place, so it is complete and nobody writes to it afterwards; the
+            // directory is the user's own. wasmtime also checks its header (version, settings).
+            match unsafe { Component::deserialize_file(engine, &path) } {
+                Ok(component) => {
+                    // Most recently used: pruned last.
+                    if let Ok(file) = fs::File::open(&path) {
+                        let _ = file.set_modified(SystemTime::now());
+                    }
+                    Some(component)
+                }
+                Err(_) => {
+                    // Not loadable by this wasmtime: compile afresh and replace it.
+                    let _ = fs::remove_file(&path);
+                    None
+                }
+            }
+        }
+
+        /// Keeps `component` under `key`; failures leave the cache as it was.
+        pub(super) fn store(&self, key: &str, component: &Component) {
+            let _ = self.try_store(key, component);
+            self.prune(key);
+        }
+
+        fn try_store(&self, key: &str, component: &Component) -> Option<()> {
+            let bytes = component.serialize().ok()?;
+            fs::create_dir_all(&self.dir).ok()?;
+            let mut file = tempfile::Builder::new()
+                .prefix(".tmp-")
+                .tempfile_in(&self.dir)
+                .ok()?;
+            file.write_all(&bytes).ok()?;
+            file.as_file().sync_all().ok()?;
+            file.persist(self.dir.join(key)).ok()?;
+            Some(())
+        }
+
+        /// Removes the least recently used entries beyond the limits, never `keep`.
+        fn prune(&self, keep: &str) {
+            let Ok(entries) = fs::read_dir(&self.dir) else {
+                return;
+            };
+            let mut files: Vec<(SystemTime, u64, PathBuf)> = entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == EXTENSION))
+                .filter_map(|e| {
+                    let meta = e.metadata().ok()?;
+                    Some((meta.modified().ok()?, meta.len(), e.path()))
+                })
+                .collect();
+            // Newest first.
+            files.sort_by_key(|(modified, _, _)| std::cmp::Reverse(*modified));
+            let mut total = 0;
+            for (index, (_, len, path)) in files.iter().enumerate() {
+                total += len;
+                let over = index >= MAX_ENTRIES || total > MAX_BYTES;
+                if over && index > 0 && path.file_name().is_some_and(|n| n != keep) {
+                    let _ = fs::remove_file(path);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn importing(name: &str) -> Vec<u8> {
+        wat::parse_str(format!(r#"(component (import "{name}" (instance)))"#)).unwrap()
+    }
+
+    fn import_names(runner: &Runner, component: &Component) -> Vec<String> {
+        component
+            .component_type()
+            .imports(runner.engine())
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_cache_keeps_one_file_per_component_and_is_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let runner = Runner::new().unwrap().with_cache_dir(dir.path().join("c"));
+        let (a, b) = (importing("a"), importing("b"));
+        runner.compile(&a).unwrap();
+        let files = || -> Vec<PathBuf> {
+            let mut files: Vec<PathBuf> = fs_entries(&dir.path().join("c"));
+            files.sort();
+            files
+        };
+        let after_a = files();
+        assert_eq!(after_a.len(), 1, "{after_a:?}");
+        assert!(after_a[0].extension().is_some_and(|e| e == "cwasm"));
+        // Swap b's compiled code in under a's name: compiling a again loads b's, so the file is
+        // what is used.
+        let compiled_b = runner.compile(&b).unwrap();
+        assert_eq!(files().len(), 2);
+        std::fs::write(&after_a[0], compiled_b.serialize().unwrap()).unwrap();
+        let again = Runner::new().unwrap().with_cache_dir(dir.path().join("c"));
+        assert_eq!(import_names(&again, &again.compile(&a).unwrap()), ["b"]);
+        // Without a cache, nothing is read.
+        let fresh = Runner::new().unwrap();
+        assert_eq!(import_names(&fresh, &fresh.compile(&a).unwrap()), ["a"]);
+    }
+
+    #[test]
+    fn an_unloadable_cache_entry_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let runner = Runner::new().unwrap().with_cache_dir(dir.path());
+        let a = importing("a");
+        runner.compile(&a).unwrap();
+        let file = fs_entries(dir.path()).pop().unwrap();
+        std::fs::write(&file, b"not an ELF file").unwrap();
+        assert_eq!(import_names(&runner, &runner.compile(&a).unwrap()), ["a"]);
+        assert_ne!(std::fs::read(&file).unwrap(), b"not an ELF file");
+    }
+
+    fn fs_entries(dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
     }
 }

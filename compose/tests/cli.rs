@@ -1,17 +1,29 @@
 //! The `interpose` binary: every bad input gets one clear line, a non-zero exit, no panic, and
 //! the input untouched.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use interpose_tests::programs;
 
-fn interpose(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interpose"))
+/// `interpose` with `args` in `dir`, stdin empty, and its compilation cache in the target
+/// directory (never the user's own).
+fn command(args: &[&str], dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_interpose"));
+    command
         .args(args)
         .current_dir(dir)
-        .output()
-        .expect("running interpose")
+        .env(
+            "INTERPOSE_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("interpose-cache"),
+        )
+        .stdin(Stdio::null());
+    command
+}
+
+fn interpose(args: &[&str], dir: &Path) -> Output {
+    command(args, dir).output().expect("running interpose")
 }
 
 fn stderr(out: &Output) -> String {
@@ -139,14 +151,201 @@ fn not_a_wasm_file() {
 }
 
 #[test]
-fn a_core_module_says_how_to_adapt_it() {
+fn a_core_module_that_is_not_wasi_preview1_is_refused_clearly() {
     let ws = Workspace::new();
     // The smallest core module: magic and version 1.
     ws.write("core.wasm", b"\0asm\x01\0\0\0");
-    assert_fails(
-        &ws.run(&["compose", "-p", "no-secrets", "core.wasm"]),
-        "wasm-tools component new",
+    ws.write(
+        "env.wasm",
+        &wat::parse_str(r#"(module (import "env" "foo" (func)) (func (export "_start")))"#)
+            .unwrap(),
     );
+    for (file, why) in [
+        (
+            "core.wasm",
+            "it imports nothing from `wasi_snapshot_preview1`",
+        ),
+        ("env.wasm", "it imports `env.foo`"),
+    ] {
+        for args in [
+            &["compose", "-p", "no-secrets", file][..],
+            &["run", "-p", "no-secrets", file],
+            &["run", file],
+            &["inspect", file],
+        ] {
+            let out = ws.run(args);
+            assert_fails(&out, "not a WASI preview 1 program");
+            assert_fails(&out, why);
+            assert_fails(&out, "wasm32-wasip2");
+            assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+        }
+    }
+    assert!(!ws.path().join("core.composed.wasm").exists());
+}
+
+#[test]
+fn a_preview1_module_is_adapted_composed_inspected_and_run() {
+    let ws = Workspace::new();
+    ws.write("app.wasm", programs::wasip1::ENV_PRINTER);
+    let out = ws.run(&["inspect", "app.wasm"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("adapted: yes, from a WASI preview 1 command module"),
+        "{text}"
+    );
+    assert!(text.contains("wasi:cli/run@"), "{text}");
+
+    ws.write("policy.json", ENV_POLICY.as_bytes());
+    let out = ws.run(&["compose", "-p", "policy.json", "app.wasm"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("adapted the WASI preview 1 command module"),
+        "{}",
+        stderr(&out)
+    );
+    let composed = std::fs::read(ws.path().join("app.composed.wasm")).unwrap();
+    assert!(interpose::inspect(&composed).unwrap().policy.is_some());
+    assert_eq!(
+        std::fs::read(ws.path().join("app.wasm")).unwrap(),
+        programs::wasip1::ENV_PRINTER
+    );
+
+    for policy in [&["-p", "policy.json"][..], &[]] {
+        let mut args = vec!["run", "--env", "KEEP=yes", "--env", "DROP=no"];
+        args.extend(policy);
+        args.extend(["app.wasm", "--", "a1"]);
+        let out = ws.run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("env KEEP=yes"), "{stdout}");
+        assert_eq!(stdout.contains("DROP"), policy.is_empty(), "{stdout}");
+        assert!(stdout.contains("arg a1"), "{stdout}");
+    }
+}
+
+#[test]
+fn run_forwards_stdin_to_the_app() {
+    let ws = Workspace::new();
+    ws.write("echo.wasm", programs::STDIO_ECHO);
+    ws.write("echo1.wasm", programs::wasip1::STDIO_ECHO);
+    for (app, policy) in [
+        ("echo.wasm", None),
+        ("echo.wasm", Some("no-secrets")),
+        ("echo1.wasm", Some("no-secrets")),
+    ] {
+        let mut args = vec!["run"];
+        if let Some(policy) = policy {
+            args.extend(["-p", policy]);
+        }
+        args.push(app);
+        let mut child = command(&args, ws.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"twelve bytes").unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{app}: {}", stderr(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.starts_with("stdout: read 12 bytes\n"),
+            "{app} {policy:?}: {}",
+            &stdout[..stdout.len().min(200)]
+        );
+        assert!(
+            stderr(&out).contains("stderr: read 12 bytes"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // Without input (stdin closed), the app reads nothing.
+    let out = ws.run(&["run", "echo.wasm"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("stdout: read 0 bytes\n"));
+}
+
+#[test]
+fn run_passes_exit_codes_and_traps_through() {
+    let ws = Workspace::new();
+    ws.write("exit.wasm", programs::EXIT_WITH);
+    // WASI 0.2's `exit` carries success or failure (Rust's `exit(7)` calls `exit(err)`): 1, as
+    // on `wasmtime run`, and nothing said.
+    for (code, status) in [("0", 0), ("7", 1)] {
+        let out = ws.run(&["run", "exit.wasm", "--", code]);
+        assert_eq!(out.status.code(), Some(status), "{}", stderr(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("exiting with {code}\n")
+        );
+        assert_eq!(stderr(&out), "");
+    }
+    // A trap: reported with the trap's message, and the status of an abort, as `wasmtime run`
+    // does.
+    ws.write(
+        "trap.wasm",
+        &wat::parse_str(
+            r#"(module
+                 (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+                 (memory (export "memory") 1)
+                 (func (export "_start") unreachable))"#,
+        )
+        .unwrap(),
+    );
+    let out = ws.run(&["run", "trap.wasm"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(134), "{err}");
+    assert!(err.starts_with("error: failed to run `trap.wasm`"), "{err}");
+    assert!(
+        err.contains("wasm `unreachable` instruction executed"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn run_caches_compiled_components_unless_told_not_to() {
+    let ws = Workspace::new();
+    ws.write("app.wasm", programs::ENV_PRINTER);
+    let cache = ws.path().join("cache");
+    let entries = || -> Vec<PathBuf> {
+        match std::fs::read_dir(&cache) {
+            Ok(dir) => dir.map(|e| e.unwrap().path()).collect(),
+            Err(_) => Vec::new(),
+        }
+    };
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run"];
+        args.extend(extra);
+        args.extend(["app.wasm", "--", "x"]);
+        let out = command(&args, ws.path())
+            .env("INTERPOSE_CACHE_DIR", &cache)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("arg x"));
+    };
+    run(&["--no-cache"]);
+    assert!(entries().is_empty(), "{:?}", entries());
+    run(&[]);
+    let first = entries();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(
+        first[0].extension().is_some_and(|e| e == "cwasm"),
+        "{first:?}"
+    );
+    // The second run loads that entry (and marks it used) instead of adding another.
+    let written = std::fs::metadata(&first[0]).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    run(&[]);
+    assert_eq!(entries(), first);
+    let used = std::fs::metadata(&first[0]).unwrap().modified().unwrap();
+    assert!(used > written, "{written:?} {used:?}");
+    // Another policy is another component, so another entry.
+    run(&["-p", "no-secrets"]);
+    assert_eq!(entries().len(), 2, "{:?}", entries());
 }
 
 #[test]

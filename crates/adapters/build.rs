@@ -6,7 +6,10 @@ use std::env;
 use std::fmt::Write;
 use std::path::PathBuf;
 
-mod stubs;
+#[path = "src/deniable.rs"]
+#[allow(dead_code)]
+mod deniable;
+mod deny;
 
 /// (name, package, its features) of every adapter. `fs` is built twice: `fs-paths` checks path
 /// globs, `fs` leaves that code out (see `crates/fs/Cargo.toml`); so is `http`: `http-headers`
@@ -63,7 +66,7 @@ fn main() {
         .unwrap();
     }
     let wit = interpose_guest_build::workspace_root().join("wit");
-    consts.push_str(&stubs::build(&wit, &out));
+    consts.push_str(&deny::build(&wit, &out));
     std::fs::write(out.join("adapters.rs"), consts).unwrap();
 }
 

@@ -258,7 +258,7 @@ fn inspect_describes_the_clocks_and_random_sections() {
     for expected in [
         "wall:      frozen at 2024-01-01T00:00:00Z",
         "monotonic: virtual from 0, reads do not move it; waits end at once",
-        "random: seeded with 0 (ChaCha20): reproducible, NOT cryptographically secure",
+        "random:  seeded with 0 (ChaCha20): reproducible, NOT cryptographically secure",
         "env:",
     ] {
         assert!(summary.contains(expected), "{expected:?} not in\n{summary}");
@@ -289,4 +289,54 @@ fn jco_prints_the_same_bytes_as_wasmtime() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn deterministic_json_alone_prints_the_same_bytes_on_wasmtime_and_jco() {
+    // No custom policy and no tuning of either host: jco passes the test's own environment, its
+    // working directory and a temporary path as the program name; the embedded wasmtime what
+    // these options say, which differs on every count.
+    let jco = jco::jco();
+    let component = Composer::new(load_policy("deterministic").unwrap())
+        .compose(programs::ENV_PRINTER)
+        .unwrap()
+        .component;
+    let options = RunOptions {
+        args: vec!["/somewhere/app.wasm".into(), "x".into(), "y z".into()],
+        env: vec![("LANG".into(), "C".into()), ("HOME".into(), "/root".into())],
+        cwd: Some("/host/work".into()),
+        stdio: Stdio::Capture,
+        ..RunOptions::default()
+    };
+    let compiled = runner().compile(&component).unwrap();
+    let on_wasmtime = || {
+        let outcome = runner().run_compiled(&compiled, &options).unwrap();
+        assert!(
+            outcome.trap.is_none() && outcome.exit_code == 0,
+            "{outcome:?}"
+        );
+        outcome.stdout
+    };
+    let on_jco = |component: &[u8]| {
+        let output = jco::run(jco, component, &["x", "y z"]);
+        assert!(
+            output.status.success(),
+            "jco run failed: {}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    let expected = "cwd None\nprogram Some(\"app\")\narg x\narg y z\n";
+    for (host, stdout) in [
+        ("wasmtime", on_wasmtime()),
+        ("wasmtime again", on_wasmtime()),
+        ("jco", on_jco(&component)),
+        ("jco again", on_jco(&component)),
+    ] {
+        assert_eq!(String::from_utf8_lossy(&stdout), expected, "{host}");
+    }
+    // The baseline: without the policy the two hosts disagree (the program name at least).
+    let raw = runner().run(programs::ENV_PRINTER, &options).unwrap();
+    assert_ne!(raw.stdout, on_jco(programs::ENV_PRINTER));
 }

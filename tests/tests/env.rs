@@ -218,3 +218,58 @@ fn apps_of_any_0_2_patch_version_compose_without_needing_a_newer_host() {
         assert_eq!(inspection.exports, ["get"]);
     }
 }
+
+#[test]
+fn no_secrets_hides_credentials_whatever_their_case_and_keeps_the_rest() {
+    let composed = interpose::Composer::new(interpose::load_policy("no-secrets").unwrap())
+        .compose(programs::ENV_PRINTER)
+        .unwrap()
+        .component;
+    let host = [
+        ("github_token", "ghp_lower"),
+        ("npm_config__authToken", "npm_secret"),
+        ("GH_PAT", "ghp_pat"),
+        ("CI_JOB_JWT", "eyJjwt"),
+        ("DOCKER_AUTH_CONFIG", "{\"auths\":{}}"),
+        ("DATABASE_URL", "postgres://u:pw@db/app"),
+        ("Aws_Secret_Access_Key", "mixed"),
+        ("HOME", "/home/app"),
+        ("LANG", "C.UTF-8"),
+        ("PATH", "/bin"),
+        ("Path", "/bin-too"),
+    ];
+    let options = RunOptions {
+        env: host
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        args: vec!["app".into()],
+        cwd: Some("/host/work".into()),
+        ..RunOptions::default()
+    };
+    let lines = stdout_lines(&run(&composed, options.clone()));
+    let vars: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("env "))
+        .collect();
+    // `allow: ["*"]` shows every other name as it is spelled, `Path` included.
+    assert_eq!(
+        vars,
+        [
+            "HOME=/home/app",
+            "LANG=C.UTF-8",
+            "PATH=/bin",
+            "Path=/bin-too"
+        ],
+        "{lines:?}"
+    );
+    assert!(lines.contains(&"cwd None".to_owned()), "{lines:?}");
+    // The baseline: without the policy the app sees every one of them.
+    let direct = stdout_lines(&run(programs::ENV_PRINTER, options));
+    for (name, value) in host {
+        assert!(
+            direct.contains(&format!("env {name}={value}")),
+            "{name}: {direct:?}"
+        );
+    }
+}

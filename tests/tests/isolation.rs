@@ -49,9 +49,10 @@ fn stdout_can_be_denied_while_stderr_is_inherited() {
         imports.contains(&"wasi:cli/stderr".to_owned()),
         "{imports:?}"
     );
+    // A denied stdout is an empty sink: the app runs to its end, and nothing comes out.
     let outcome = run_raw(&composed, args(&["env_printer"]));
     assert!(
-        outcome.trap.is_some() && outcome.stdout.is_empty(),
+        outcome.trap.is_none() && outcome.exit_code == 0 && outcome.stdout.is_empty(),
         "{outcome:?}"
     );
 }
@@ -132,15 +133,58 @@ fn null_streams_are_empty_or_discard_what_they_are_given() {
 }
 
 #[test]
-fn a_denied_stream_beside_a_null_one_stops_the_app() {
+fn denied_streams_are_empty_or_discard_what_they_are_given() {
+    // Strict: stderr is denied too.
     let composed = compose(
         programs::STDIO_ECHO,
         r#"{"default": "deny", "stdio": {"stdin": "null", "stdout": "deny"}}"#,
     );
-    let outcome = run_raw(&composed, args(&["stdio_echo"]));
+    let outcome = echo(&composed, b"abc");
     assert!(
-        outcome.trap.is_some() && outcome.stdout.is_empty(),
+        outcome.stdout.is_empty() && outcome.stderr.is_empty(),
         "{outcome:?}"
+    );
+    // A denied stdin reads as empty (a preview 1 app asks for it before any file).
+    let composed = compose(
+        programs::STDIO_ECHO,
+        r#"{"default": "deny", "stdio": {"stdout": "inherit", "stderr": "inherit"}}"#,
+    );
+    assert!(!unversioned_imports(&composed).contains(&"wasi:cli/stdin".to_owned()));
+    let outcome = echo(&composed, b"abc");
+    assert!(
+        outcome.stdout.starts_with(b"stdout: read 0 bytes\n"),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&outcome.stderr),
+        "stderr: read 0 bytes\n"
+    );
+}
+
+#[test]
+fn a_denied_stream_stops_the_app_with_a_line_when_files_reach_the_host() {
+    // Files hand out host streams, so stdin cannot be an empty stream of interpose's own; asked
+    // for, it stops the app, saying why.
+    let composed = compose(
+        programs::FS_PROBE,
+        r#"{"fs": {"mode": "read-only"}, "stdio": {"stdin": "deny"}}"#,
+    );
+    assert_eq!(
+        interpose::inspect(&composed)
+            .unwrap()
+            .route("wasi:cli/stdin"),
+        Some(&Route::Denied)
+    );
+    let outcome = run_raw(&composed, args(&["fs_probe", "stdin"]));
+    assert!(outcome.trap.is_some(), "{outcome:?}");
+    let stderr = String::from_utf8_lossy(&outcome.stderr);
+    assert_eq!(
+        stderr.lines().next(),
+        Some(
+            "interpose: the policy denies `wasi:cli/stdin` (key `stdio.stdin`), and get-stdin() \
+             has nothing to answer with, so the app is stopped"
+        ),
+        "{stderr}"
     );
 }
 
@@ -226,9 +270,13 @@ fn sockets_can_be_denied_wholesale() {
         imports.iter().all(|i| !i.starts_with("wasi:sockets/")),
         "{imports:?}"
     );
+    // Denied as a host without network would: `access-denied`, which the app sees as an error.
     let outcome = run_raw(&composed, options);
-    assert!(outcome.trap.is_some(), "{outcome:?}");
-    assert!(!String::from_utf8_lossy(&outcome.stdout).contains("pong"));
+    assert!(outcome.trap.is_none(), "{outcome:?}");
+    assert_eq!(
+        stdout_lines(&outcome),
+        [format!("{addr}: err PermissionDenied")]
+    );
 }
 
 const STRICT: &str = r#"{"default": "deny", "stdio": {"stdout": "inherit", "stderr": "inherit"}}"#;
@@ -237,9 +285,12 @@ const STRICT: &str = r#"{"default": "deny", "stdio": {"stdout": "inherit", "stde
 fn a_strict_policy_leaves_only_what_it_opens() {
     let composed = compose(programs::ENV_PRINTER, STRICT);
     let imports = unversioned_imports(&composed);
+    // The monotonic clock is the `stdio` adapter's own (ready pollables of its empty stdin);
+    // the app's is denied (asserted below).
     let allowed = |i: &String| {
         i.starts_with("wasi:io/")
             || [
+                "wasi:clocks/monotonic-clock",
                 "wasi:cli/stdout",
                 "wasi:cli/stderr",
                 "wasi:cli/terminal-stdout",
@@ -268,14 +319,27 @@ fn a_strict_policy_leaves_only_what_it_opens() {
 
     let inspection = interpose::inspect(&composed).unwrap();
     assert_eq!(inspection.route("wasi:cli/exit"), Some(&Route::Denied));
-    assert_eq!(inspection.route("wasi:cli/stdin"), Some(&Route::Denied));
-    assert_eq!(inspection.route("wasi:cli/stdout"), Some(&Route::Host));
+    assert_eq!(
+        inspection.route("wasi:clocks/monotonic-clock"),
+        Some(&Route::Denied)
+    );
+    assert_eq!(
+        inspection.route("wasi:cli/stdin"),
+        Some(&Route::Adapter("stdio".into()))
+    );
+    assert_eq!(
+        inspection.route("wasi:cli/stdout"),
+        Some(&Route::Adapter("stdio".into()))
+    );
     assert_eq!(
         inspection.route("wasi:cli/environment"),
         Some(&Route::Adapter("env".into()))
     );
     let text = inspection.to_string();
-    assert!(text.contains("denied: a stub refuses every call"), "{text}");
+    assert!(
+        text.contains("denied: interpose answers every call"),
+        "{text}"
+    );
 }
 
 /// A component importing an interface interpose does not know, built from WAT.

@@ -26,6 +26,12 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         .output
         .unwrap_or_else(|| output::default_output(&args.app));
     output::write_atomically(&out, &composition.component, &args.app)?;
+    if let Some(kind) = composition.adapted {
+        eprintln!(
+            "adapted the WASI preview 1 {kind} module into a component with wasmtime's preview 1 \
+             adapter"
+        );
+    }
     for (adapter, imports) in composition.plugged() {
         eprintln!(
             "plugged the `{adapter}` adapter into {}",
@@ -45,6 +51,12 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     }
     if composition.component == app {
         eprintln!("the policy restricts nothing this app imports: the output is a copy of the app");
+    } else if composition.adapted.is_some() && composition.plugged().is_empty() && denied.is_empty()
+    {
+        eprintln!(
+            "the policy restricts nothing this app imports: the output is the adapted app, \
+             unattenuated"
+        );
     }
     eprintln!(
         "wrote {} ({} bytes)",

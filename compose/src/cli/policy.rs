@@ -23,7 +23,7 @@ pub fn main(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check { policy } => {
             let parsed = load_policy(&policy)?;
             println!("{policy}: valid");
-            print!("{}", interpose::inspect::describe(&parsed.compile()));
+            print!("{}", interpose::summary::describe(&parsed.compile()));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -6,7 +6,14 @@ use std::process::ExitCode;
 use anyhow::bail;
 use interpose::{Composer, Preopen, RunOptions, Runner, load_policy};
 
-/// Compose an app in memory (if a policy is given) and run it, passing its exit code through.
+/// The exit status for a trap, as `wasmtime run` reports one: that of an abort.
+const TRAP_EXIT: u8 = if cfg!(windows) { 3 } else { 128 + 6 };
+
+/// Compose an app in memory (if a policy is given) and run it like `wasmtime run`: this
+/// process's stdin goes to the app, its exit code is passed through, and a trap is reported with
+/// the status of an abort (134). A WASI preview 1 core module is adapted into a component first.
+/// Compiled components are cached in `$INTERPOSE_CACHE_DIR`, else `$XDG_CACHE_HOME/interpose` or
+/// `~/.cache/interpose`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// A policy file, or the name of a built-in policy; without one the app runs unadapted.
@@ -32,7 +39,10 @@ pub struct Args {
     /// Grant outgoing HTTP requests (`wasi:http`; the policy may still filter or deny them).
     #[arg(long)]
     http: bool,
-    /// The app component.
+    /// Compile the app afresh instead of using (and filling) the compilation cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// The app: a component, or a WASI preview 1 core module.
     app: PathBuf,
     /// Arguments for the app.
     #[arg(last = true)]
@@ -44,24 +54,26 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let component = match &args.policy {
         Some(policy) => Composer::new(load_policy(policy)?).compose(&app)?.component,
         None => {
-            interpose::check_component(&app)?;
-            app
+            let adapted = interpose::adapt::to_component(&app)?;
+            interpose::check_component(&adapted.component)?;
+            adapted.component.into_owned()
         }
     };
     let mut options = RunOptions {
+        inherit_stdin: true,
         inherit_env: args.inherit_env,
         cwd: args.cwd,
         network: args.network,
         http: args.http,
         ..RunOptions::default()
     };
-    options.args.push(
-        args.app
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned(),
-    );
+    let name = args
+        .app
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    options.args.push(name.clone());
     options.args.extend(args.args);
     for var in &args.env {
         let Some((name, value)) = var.split_once('=') else {
@@ -77,9 +89,16 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
             writable: true,
         });
     }
-    let outcome = Runner::new()?.run(&component, &options)?;
+    let mut runner = Runner::new()?;
+    if !args.no_cache
+        && let Some(dir) = Runner::default_cache_dir()
+    {
+        runner = runner.with_cache_dir(dir);
+    }
+    let outcome = runner.run(&component, &options)?;
     if let Some(trap) = &outcome.trap {
-        eprintln!("error: the app trapped: {trap}");
+        eprintln!("error: failed to run `{name}`: the app trapped: {trap}");
+        return Ok(ExitCode::from(TRAP_EXIT));
     }
     Ok(ExitCode::from(u8::try_from(outcome.exit_code).unwrap_or(1)))
 }

@@ -2,3 +2,6 @@
 //! and embedded, so the `interpose` binary is self-contained.
 
 include!(concat!(env!("OUT_DIR"), "/adapters.rs"));
+
+mod deniable;
+pub use deniable::{Answer, DENIABLE, DENIAL_ERRORS, Deniable, deniable};

@@ -26,6 +26,8 @@ pub fn workspace_root() -> PathBuf {
 pub enum Kind {
     /// The packages' binaries (each a component on wasm32-wasip2).
     Binaries,
+    /// Only these binaries of the packages (say, those that build for wasm32-wasip1 too).
+    Bins(&'static [&'static str]),
     /// The packages' libraries as `cdylib`s (core modules). Adapter crates are plain libraries
     /// so that the native workspace build does not try to link them as shared objects.
     Cdylib,
@@ -60,6 +62,13 @@ pub fn build(
     };
     match kind {
         Kind::Binaries => cargo(&root, &target_dir, "build", target, packages, features),
+        Kind::Bins(bins) => {
+            let mut extra = features.to_vec();
+            for bin in bins {
+                extra.extend(["--bin", bin]);
+            }
+            cargo(&root, &target_dir, "build", target, packages, &extra);
+        }
         // `cargo rustc` takes one package at a time.
         Kind::Cdylib => {
             for package in packages {

@@ -28,6 +28,47 @@ pub struct CompiledPolicy {
     /// How the composer connected each of the app's imports. Adapters ignore it; it is baked in
     /// so that `interpose inspect` can report what the composed component does.
     pub routes: Vec<(String, Route)>,
+    /// How the policy decides each area, for summaries; adapters never read it. `None`: baked in
+    /// by an interpose that did not record it.
+    pub outline: Option<Outline>,
+}
+
+/// How the policy, as written, decides each area: what a summary needs beyond the adapters'
+/// rules, which say nothing of a section decided as a whole (denied or passed through) nor of a
+/// section left out. `interpose policy check` and `interpose inspect` print it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outline {
+    /// `"default": "deny"`: what the policy leaves out is denied.
+    pub strict: bool,
+    /// Whether the policy has an `env` section. (A strict policy without one still has
+    /// [`CompiledPolicy::env`]: an empty environment and a hidden working directory.)
+    pub env: bool,
+    /// The `sockets` section, if any ([`Whole::Rules`]: see [`CompiledPolicy::sockets`]).
+    pub sockets: Option<Whole>,
+    /// The `http` section, if any ([`Whole::Rules`]: see [`CompiledPolicy::http`]).
+    pub http: Option<Whole>,
+    /// The `stdio` section, if any.
+    pub stdio: Option<Streams>,
+    /// The `exit` section, if any: whether the app may exit.
+    pub exit: Option<bool>,
+    /// `allow-imports`, as written.
+    pub allow_imports: Vec<String>,
+}
+
+/// A section that passes its area through, denies it, or filters it by rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Whole {
+    Host,
+    Deny,
+    Rules,
+}
+
+/// The streams of a `stdio` section as written; `None`: left out (it follows `default`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Streams {
+    pub stdin: Option<crate::stdio::StreamRule>,
+    pub stdout: Option<crate::stdio::StreamRule>,
+    pub stderr: Option<crate::stdio::StreamRule>,
 }
 
 /// Where one of the app's imports leads in a composed component.
@@ -65,6 +106,9 @@ pub enum ArgsRule {
     Inherit,
     /// Exactly these arguments, whatever the host passes.
     Replace(Vec<String>),
+    /// The host's arguments with the first (the program name) replaced by this one, or this one
+    /// alone if the host passes none. (Last, so that policies baked in before it still decode.)
+    Program(String),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -98,6 +142,14 @@ impl EnvRules {
         match &self.args {
             ArgsRule::Inherit => host(),
             ArgsRule::Replace(args) => args.clone(),
+            ArgsRule::Program(program) => {
+                let mut args = host();
+                match args.first_mut() {
+                    Some(first) => first.clone_from(program),
+                    None => args.push(program.clone()),
+                }
+                args
+            }
         }
     }
 
@@ -113,6 +165,9 @@ impl EnvRules {
 
 /// A compiled policy as it is baked in: each section encoded on its own, so that an adapter
 /// decodes (and carries the code to decode) only its own section, not every other adapter's.
+///
+/// The [`Outline`] follows the envelope, outside it: adapters decode the envelope alone (postcard
+/// ignores what follows), and a policy baked in before the outline existed still decodes.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     pub env: Option<Vec<u8>>,
@@ -140,7 +195,7 @@ pub fn encode(policy: &CompiledPolicy) -> Vec<u8> {
     fn section<T: Serialize>(rules: &Option<T>) -> Option<Vec<u8>> {
         rules.as_ref().map(to_bytes)
     }
-    to_bytes(&Envelope {
+    let mut bytes = to_bytes(&Envelope {
         env: section(&policy.env),
         fs: section(&policy.fs),
         clocks: section(&policy.clocks),
@@ -149,7 +204,11 @@ pub fn encode(policy: &CompiledPolicy) -> Vec<u8> {
         sockets: section(&policy.sockets),
         stdio: section(&policy.stdio),
         routes: to_bytes(&policy.routes),
-    })
+    });
+    if let Some(outline) = &policy.outline {
+        bytes.extend(to_bytes(outline));
+    }
+    bytes
 }
 
 /// Reads a compiled policy from `interpose:policy/source`: `len` bytes, served 8 at a time,
@@ -166,7 +225,11 @@ pub fn read_source(len: u32, chunk: impl Fn(u32) -> u64) -> Vec<u8> {
 
 /// Decodes everything [`encode`] produced.
 pub fn decode(bytes: &[u8]) -> Result<CompiledPolicy, postcard::Error> {
-    let envelope: Envelope = postcard::from_bytes(bytes)?;
+    let (envelope, rest): (Envelope, _) = postcard::take_from_bytes(bytes)?;
+    let outline = match rest {
+        [] => None,
+        rest => Some(postcard::from_bytes(rest)?),
+    };
     Ok(CompiledPolicy {
         env: from_bytes(envelope.env)?,
         fs: from_bytes(envelope.fs)?,
@@ -176,6 +239,7 @@ pub fn decode(bytes: &[u8]) -> Result<CompiledPolicy, postcard::Error> {
         sockets: from_bytes(envelope.sockets)?,
         stdio: from_bytes(envelope.stdio)?,
         routes: postcard::from_bytes(&envelope.routes)?,
+        outline,
     })
 }
 

@@ -78,16 +78,19 @@ pub struct Policy {
 #[serde(deny_unknown_fields)]
 pub struct EnvPolicy {
     /// Host variables whose name matches one of these globs are visible (unless denied). Without
-    /// `allow`, no host variable is visible.
+    /// `allow`, no host variable is visible. Matched case-sensitively: `PATH` allows `PATH`, not
+    /// `Path`.
     #[serde(default)]
     pub allow: Vec<NameGlob>,
-    /// Host variables whose name matches one of these globs are hidden, even if allowed.
+    /// Host variables whose name matches one of these globs are hidden, even if allowed. Matched
+    /// case-insensitively: `*TOKEN*` hides `github_token` too.
     #[serde(default)]
     pub deny: Vec<NameGlob>,
     /// Variables to add, or to override with these values; always visible.
     #[serde(default)]
     pub set: BTreeMap<String, String>,
-    /// `"inherit"` (default) passes the host's arguments; a list replaces them.
+    /// `"inherit"` (default) passes the host's arguments; a list replaces them;
+    /// `{"program": NAME}` passes them with the program name (the first) replaced by NAME.
     #[serde(default)]
     pub args: ArgsPolicy,
     /// `"inherit"` (default), `"hide"` (no initial working directory) or a path to report.
@@ -134,7 +137,7 @@ fn compile_globs<'a>(globs: impl IntoIterator<Item = &'a str>, sep: Separator) -
     list
 }
 
-/// `args`: `"inherit"` or a list of strings.
+/// `args`: `"inherit"`, a list of strings, or `{"program": NAME}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ArgsPolicy {
@@ -143,6 +146,16 @@ pub enum ArgsPolicy {
     #[serde(serialize_with = "inherit_keyword")]
     Inherit,
     Replace(Vec<String>),
+    Program(ProgramName),
+}
+
+/// `{"program": NAME}`: the host's arguments, with the program name (the first argument)
+/// replaced by NAME, which hosts otherwise set as they like (a path, a temporary file).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramName {
+    /// The program name the app sees as its first argument.
+    pub program: String,
 }
 
 /// `cwd`: `"inherit"`, `"hide"`, or the path to report.
@@ -187,7 +200,7 @@ impl<'de> Deserialize<'de> for ArgsPolicy {
         impl<'de> Visitor<'de> for ArgsVisitor {
             type Value = ArgsPolicy;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(r#""inherit" or a list of strings"#)
+                f.write_str(r#""inherit", a list of strings or {"program": NAME}"#)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<ArgsPolicy, E> {
                 match v {
@@ -201,6 +214,10 @@ impl<'de> Deserialize<'de> for ArgsPolicy {
                     args.push(arg);
                 }
                 Ok(ArgsPolicy::Replace(args))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<ArgsPolicy, A::Error> {
+                let program = ProgramName::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(ArgsPolicy::Program(program))
             }
         }
         d.deserialize_any(ArgsVisitor)
@@ -275,10 +292,25 @@ impl Policy {
         serde_json::to_value(schemars::schema_for!(Policy)).expect("a schema is valid JSON")
     }
 
-    /// What the adapters execute.
+    /// What the adapters execute, and the [`compiled::Outline`] that summaries print.
+    ///
+    /// A strict policy without an `env` section still gets environment rules: an empty
+    /// environment and a hidden working directory (the host's arguments pass).
     pub fn compile(&self) -> CompiledPolicy {
+        let strict = self.default == DefaultAccess::Deny;
+        let env = match &self.env {
+            Some(env) => Some(env.compile()),
+            None if strict => Some(
+                EnvPolicy {
+                    cwd: CwdPolicy::Hide,
+                    ..EnvPolicy::default()
+                }
+                .compile(),
+            ),
+            None => None,
+        };
         CompiledPolicy {
-            env: self.env.as_ref().map(EnvPolicy::compile),
+            env,
             fs: self.fs.as_ref().map(FsPolicy::compile),
             clocks: self.clocks.as_ref().map(ClocksPolicy::compile),
             random: self.random.as_ref().map(RandomPolicy::compile),
@@ -288,8 +320,43 @@ impl Policy {
                 .stdio
                 .as_ref()
                 .filter(|stdio| stdio.has_null())
-                .map(|stdio| stdio.compile(self.default == DefaultAccess::Deny)),
+                .map(|stdio| stdio.compile(strict)),
             routes: Vec::new(),
+            outline: Some(self.outline()),
+        }
+    }
+
+    /// How this policy decides each area, as written.
+    fn outline(&self) -> compiled::Outline {
+        use crate::stdio::StreamRule;
+        use compiled::Whole;
+        let stream = |stream: Option<StreamPolicy>| {
+            stream.map(|stream| match stream {
+                StreamPolicy::Inherit => StreamRule::Inherit,
+                StreamPolicy::Null => StreamRule::Null,
+                StreamPolicy::Deny => StreamRule::Deny,
+            })
+        };
+        compiled::Outline {
+            strict: self.default == DefaultAccess::Deny,
+            env: self.env.is_some(),
+            sockets: self.sockets.as_ref().map(|sockets| match sockets {
+                SocketsPolicy::Host => Whole::Host,
+                SocketsPolicy::Deny => Whole::Deny,
+                SocketsPolicy::Allow(_) => Whole::Rules,
+            }),
+            http: self.http.as_ref().map(|http| match http {
+                HttpPolicy::Host => Whole::Host,
+                HttpPolicy::Deny => Whole::Deny,
+                HttpPolicy::Allow { .. } => Whole::Rules,
+            }),
+            stdio: self.stdio.as_ref().map(|s| compiled::Streams {
+                stdin: stream(s.stdin),
+                stdout: stream(s.stdout),
+                stderr: stream(s.stderr),
+            }),
+            exit: self.exit.map(|exit| exit == ExitPolicy::Allow),
+            allow_imports: self.allow_imports.clone(),
         }
     }
 
@@ -303,7 +370,11 @@ impl EnvPolicy {
     fn compile(&self) -> EnvRules {
         EnvRules {
             allow: compile_globs(self.allow.iter().map(|g| g.0.as_str()), Separator::None),
-            deny: compile_globs(self.deny.iter().map(|g| g.0.as_str()), Separator::None),
+            // Case-insensitive, so that a deny list cannot be walked around by spelling a name
+            // in another case (`github_token`, `npm_config__authToken`). `allow` stays exact:
+            // that way neither list ever shows more than its author wrote.
+            deny: compile_globs(self.deny.iter().map(|g| g.0.as_str()), Separator::None)
+                .case_insensitive(),
             set: self
                 .set
                 .iter()
@@ -312,6 +383,7 @@ impl EnvPolicy {
             args: match &self.args {
                 ArgsPolicy::Inherit => ArgsRule::Inherit,
                 ArgsPolicy::Replace(args) => ArgsRule::Replace(args.clone()),
+                ArgsPolicy::Program(name) => ArgsRule::Program(name.program.clone()),
             },
             cwd: match &self.cwd {
                 CwdPolicy::Inherit => CwdRule::Inherit,

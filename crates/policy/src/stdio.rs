@@ -18,6 +18,6 @@ pub enum StreamRule {
     Inherit,
     /// Input at its end at once; output accepted and discarded.
     Null,
-    /// Asking for the stream stops the app (there is no error channel).
+    /// Denied: the same as `Null` (reading finds the end at once, writes are discarded).
     Deny,
 }

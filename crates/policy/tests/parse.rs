@@ -57,7 +57,8 @@ fn errors_name_the_key_line_and_column() {
             .contains("`env.allow`: invalid type: string \"A\", expected a sequence")
     );
     assert!(
-        error(r#"{"env": {"args": "all"}}"#).contains(r#"expected "inherit" or a list of strings"#)
+        error(r#"{"env": {"args": "all"}}"#)
+            .contains(r#"expected "inherit", a list of strings or {"program": NAME}"#)
     );
     assert!(error(r#"{"env": {"cwd": "rel"}}"#).contains("absolute path"));
     assert!(error(r#"{"env": {}} trailing"#).starts_with("p.json:1:13: trailing characters"));

@@ -61,9 +61,8 @@ fn host_error(e: host::StreamError) -> StreamError {
 fn stream<T>(rule: StreamRule, host: impl FnOnce() -> T, null: T) -> T {
     match rule {
         StreamRule::Inherit => host(),
-        StreamRule::Null => null,
-        // No error channel: stop the app, as the denial stub does.
-        StreamRule::Deny => std::process::abort(),
+        // A denied stream is an empty one: reading finds its end, writes are discarded.
+        StreamRule::Null | StreamRule::Deny => null,
     }
 }
 

@@ -15,7 +15,8 @@
 //! relative to (`ok NAME`, or `err no-entry` if there is none); `flags:P` opens P with
 //! `mutate-directory` (else, if refused, read-only) and prints its `get-flags` like
 //! `root-flags`; `lstat-size:P` prints the type and size of P itself (a symlink's size is the
-//! length of its target).
+//! length of its target); `stdin` reads the standard input to its end and prints how many bytes
+//! it held (`ok N bytes`).
 //!
 //! Loops for race tests, each bounded by a count and by [`LOOP_SECONDS`], whichever comes first,
 //! and printing one summary line: `ok RUNS runs: RESULT xCOUNT; RESULT xCOUNT...` with each
@@ -47,6 +48,12 @@ fn main() {
             _ if op == "preopens" => {
                 let names: Vec<&str> = preopens.iter().map(|(_, n)| n.as_str()).collect();
                 Ok(names.join(","))
+            }
+            _ if op == "stdin" => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+                    .map(|n| format!("{n} bytes"))
+                    .map_err(|_| ErrorCode::Io)
             }
             _ if op.starts_with("use:") => {
                 let name = &op["use:".len()..];

@@ -1,0 +1,160 @@
+//! Golden files: what `interpose policy check` prints for every built-in policy and for the
+//! policies in `tests/golden/policies`, and what `interpose inspect` prints for a composed app,
+//! compared byte for byte with `tests/golden/policy-check/*.txt` and `tests/golden/inspect/*.txt`.
+//!
+//! After a deliberate change of wording, rewrite them with `BLESS=1 cargo test -p interpose --test
+//! golden` and review the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use interpose_tests::programs;
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Runs the `interpose` binary in `dir` and returns its stdout, asserting success.
+fn interpose(args: &[&str], dir: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_interpose"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running interpose");
+    assert!(
+        out.status.success(),
+        "interpose {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// Compares `actual` with the golden file `relative` (under `tests/golden`), or rewrites the file
+/// when `BLESS` is set. Returns a description of the mismatch, if any, so that one run reports
+/// every file that differs.
+fn check(relative: &str, actual: &str) -> Option<String> {
+    let path = golden_dir().join(relative);
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return None;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    (expected != actual).then(|| {
+        format!(
+            "{} differs (rerun with BLESS=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        )
+    })
+}
+
+fn assert_all_match(mismatches: Vec<String>) {
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+/// The custom policies, by file name without `.json`.
+fn custom_policies() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(golden_dir().join("policies"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|name| name.strip_suffix(".json").map(str::to_owned))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    names
+}
+
+#[test]
+fn policy_check_of_every_builtin_and_custom_policy() {
+    let dir = golden_dir();
+    let mut mismatches = Vec::new();
+    for (name, _) in interpose::policy_source::BUILTINS {
+        let text = interpose(&["policy", "check", name], &dir);
+        mismatches.extend(check(&format!("policy-check/{name}.txt"), &text));
+    }
+    for name in custom_policies() {
+        let text = interpose(&["policy", "check", &format!("policies/{name}.json")], &dir);
+        mismatches.extend(check(&format!("policy-check/{name}.txt"), &text));
+    }
+    assert_all_match(mismatches);
+}
+
+/// `inspect`'s output with what changes on its own replaced: the size, and interface versions.
+fn normalise(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let line = match line.strip_prefix("size: ") {
+            Some(_) => "size: <N> bytes".to_owned(),
+            None => versions_replaced(line),
+        };
+        out += &line;
+        out.push('\n');
+    }
+    out
+}
+
+/// `@0.2.3` (any `@` followed by digits and dots) becomes `@<version>`.
+fn versions_replaced(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(at) = rest.find('@') {
+        out += &rest[..=at];
+        rest = &rest[at + 1..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if end > 0 {
+            out += "<version>";
+            rest = &rest[end..];
+        }
+    }
+    out + rest
+}
+
+#[test]
+fn inspect_of_a_composed_app() {
+    let ws = tempfile::tempdir().unwrap();
+    let composed = interpose::Composer::new(interpose::load_policy("no-secrets").unwrap())
+        .compose(programs::ENV_PRINTER)
+        .unwrap()
+        .component;
+    std::fs::write(ws.path().join("app.wasm"), composed).unwrap();
+    let text = normalise(&interpose(&["inspect", "app.wasm"], ws.path()));
+    assert_all_match(
+        check("inspect/env_printer.no-secrets.txt", &text)
+            .into_iter()
+            .collect(),
+    );
+}
+
+#[test]
+fn inspect_prints_the_same_summary_as_policy_check() {
+    // One summary for both: what `inspect` prints under "policy baked in" is what `policy check`
+    // prints after its first line, for every policy.
+    let dir = golden_dir();
+    let mut policies: Vec<String> = interpose::policy_source::BUILTINS
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    policies.extend(
+        custom_policies()
+            .into_iter()
+            .map(|name| format!("policies/{name}.json")),
+    );
+    for spec in policies {
+        let checked = interpose(&["policy", "check", &spec], &dir);
+        let summary = checked.split_once('\n').unwrap().1;
+        let policy = interpose::load_policy(dir.join(&spec).to_str().unwrap())
+            .or_else(|_| interpose::load_policy(&spec))
+            .unwrap();
+        // The component that serves the policy inside a composition, as the composer builds it:
+        // what `inspect` finds and decodes in a composed component.
+        let baked = interpose::policy_component::build(&policy.encode()).unwrap();
+        let inspection = interpose::inspect(&baked).unwrap();
+        let text = inspection.to_string();
+        let (_, baked) = text
+            .split_once("policy baked in:\n")
+            .unwrap_or_else(|| panic!("{spec}: no policy baked in:\n{text}"));
+        assert_eq!(baked, summary, "{spec}");
+    }
+}

@@ -1,0 +1,145 @@
+/// Every WASI interface a policy can deny, and how the denial component answers its functions.
+///
+/// This is the one list of them: the build script builds the WIT of the denial component from it,
+/// and the composer routes and answers by it. A new deniable interface (or WASI version) is a row.
+pub const DENIABLE: &[Deniable] = &[
+    row("wasi:cli/environment", V0_2_0, Answer::Neutral, "env"),
+    row("wasi:cli/exit", V0_2_0, Answer::Trap, "exit"),
+    row("wasi:cli/stdin", V0_2_0, Answer::Trap, "stdio.stdin"),
+    row("wasi:cli/stdout", V0_2_0, Answer::Trap, "stdio.stdout"),
+    row("wasi:cli/stderr", V0_2_0, Answer::Trap, "stdio.stderr"),
+    row(
+        "wasi:cli/terminal-stdin",
+        V0_2_0,
+        Answer::Neutral,
+        "stdio.stdin",
+    ),
+    row(
+        "wasi:cli/terminal-stdout",
+        V0_2_0,
+        Answer::Neutral,
+        "stdio.stdout",
+    ),
+    row(
+        "wasi:cli/terminal-stderr",
+        V0_2_0,
+        Answer::Neutral,
+        "stdio.stderr",
+    ),
+    row(
+        "wasi:clocks/monotonic-clock",
+        V0_2_0,
+        Answer::Trap,
+        "clocks.monotonic",
+    ),
+    row(
+        "wasi:clocks/wall-clock",
+        V0_2_0,
+        Answer::Trap,
+        "clocks.wall",
+    ),
+    row("wasi:filesystem/types", V0_2_0, Answer::Refuse, "fs"),
+    row("wasi:filesystem/preopens", V0_2_0, Answer::Neutral, "fs"),
+    row("wasi:random/random", V0_2_0, Answer::Trap, "random"),
+    row("wasi:random/insecure", V0_2_0, Answer::Trap, "random"),
+    row("wasi:random/insecure-seed", V0_2_0, Answer::Trap, "random"),
+    row("wasi:sockets/network", V0_2_0, Answer::Neutral, "sockets"),
+    row(
+        "wasi:sockets/instance-network",
+        V0_2_0,
+        Answer::Neutral,
+        "sockets",
+    ),
+    row(
+        "wasi:sockets/ip-name-lookup",
+        V0_2_0,
+        Answer::Refuse,
+        "sockets",
+    ),
+    row("wasi:sockets/tcp", V0_2_0, Answer::Refuse, "sockets"),
+    row(
+        "wasi:sockets/tcp-create-socket",
+        V0_2_0,
+        Answer::Refuse,
+        "sockets",
+    ),
+    row("wasi:sockets/udp", V0_2_0, Answer::Refuse, "sockets"),
+    row(
+        "wasi:sockets/udp-create-socket",
+        V0_2_0,
+        Answer::Refuse,
+        "sockets",
+    ),
+    // `wasi:http/types` gained items after 0.2.0, and an export must have every item the app's
+    // import names: built against 0.2.12, like the `http-headers` adapter.
+    row("wasi:http/types", V0_2_12, Answer::Neutral, "http"),
+    row(
+        "wasi:http/outgoing-handler",
+        V0_2_12,
+        Answer::Refuse,
+        "http",
+    ),
+];
+
+/// The error case a denied call returns, by the error type a function's `result` carries:
+/// (interface defining the type, type name, case). The answer a host without the capability
+/// gives.
+pub const DENIAL_ERRORS: &[(&str, &str, &str)] = &[
+    ("wasi:sockets/network", "error-code", "access-denied"),
+    ("wasi:http/types", "error-code", "HTTP-request-denied"),
+    ("wasi:filesystem/types", "error-code", "access"),
+];
+
+const V0_2_0: &str = "0.2.0";
+const V0_2_12: &str = "0.2.12";
+
+/// One deniable interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deniable {
+    /// Without version.
+    pub interface: &'static str,
+    /// The WASI version the denial component exports it at; it fills imports of any 0.2.x.
+    pub version: &'static str,
+    pub answer: Answer,
+    /// The policy key that denies it, named in the line written before a trap.
+    pub key: &'static str,
+}
+
+const fn row(
+    interface: &'static str,
+    version: &'static str,
+    answer: Answer,
+    key: &'static str,
+) -> Deniable {
+    Deniable {
+        interface,
+        version,
+        answer,
+        key,
+    }
+}
+
+/// How the denial component answers the functions of one interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// The denial error where the function's `result` has one ([`DENIAL_ERRORS`]); otherwise a
+    /// trap, after one line on stderr. For interfaces whose other functions can only be reached
+    /// through a resource the denied calls never hand out (a socket, a descriptor).
+    Refuse,
+    /// The denial error where there is one, else a neutral value: nothing, empty, `none`, zero,
+    /// the first case, `ok` with a neutral payload, or a fresh resource of the denial component's
+    /// own (a request that can be built and is then refused). A trap only where no such value
+    /// exists. For interfaces where "nothing there" is the honest answer: no preopens, no
+    /// terminal, no variables, a network handle that connects nowhere, HTTP types whose
+    /// requests are refused when sent.
+    Neutral,
+    /// A trap, after one line on stderr naming the function and the policy key: no error channel
+    /// and no sensible value (a clock, random bytes, exit, a standard stream that cannot be
+    /// replaced by an empty one).
+    Trap,
+}
+
+/// The row for `interface` (without version).
+pub fn deniable(interface: &str) -> Option<&'static Deniable> {
+    DENIABLE.iter().find(|d| d.interface == interface)
+}
