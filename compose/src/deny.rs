@@ -21,8 +21,8 @@ use std::fmt::Write;
 use interpose_adapters::{Answer, DENIAL_ERRORS, Deniable};
 use wasm_encoder::{
     CodeSection, ConstExpr, DataSection, EntityType, ExportKind, ExportSection, Function,
-    FunctionSection, ImportSection, Instruction, MemArg, MemorySection, MemoryType, Module,
-    TypeSection, ValType,
+    FunctionSection, GlobalSection, GlobalType, ImportSection, Instruction, MemArg, MemorySection,
+    MemoryType, Module, TypeSection, ValType,
 };
 use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding};
 use wit_parser::abi::{AbiVariant, WasmType};
@@ -43,6 +43,24 @@ const PAGE: u32 = 65536;
 
 /// Makes the denial component exporting `denied`.
 pub fn build(denied: &[&'static Deniable]) -> Result<Vec<u8>, String> {
+    let (resolve, world) = denied_world(denied)?;
+    let mut module = Generator::new(&resolve, world, denied)?.module();
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        StringEncoding::UTF8,
+        false,
+    )
+    .map_err(|e| format!("{e:?}"))?;
+    ComponentEncoder::default()
+        .module(&module)
+        .and_then(|e| e.validate(true).encode())
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// The WIT of the denial component exporting `denied`.
+fn denied_world(denied: &[&'static Deniable]) -> Result<(Resolve, WorldId), String> {
     let decoded =
         wit_component::decode(interpose_adapters::DENY_WIT).map_err(|e| format!("{e:?}"))?;
     let DecodedWasm::WitPackage(mut resolve, _) = decoded else {
@@ -65,19 +83,27 @@ pub fn build(denied: &[&'static Deniable]) -> Result<Vec<u8>, String> {
     let world = resolve
         .select_world(&[package], Some("denied"))
         .map_err(|e| format!("{e:?}"))?;
-    let mut module = Generator::new(&resolve, world, denied)?.module();
-    wit_component::embed_component_metadata(
-        &mut module,
-        &resolve,
-        world,
-        StringEncoding::UTF8,
-        false,
-    )
-    .map_err(|e| format!("{e:?}"))?;
-    ComponentEncoder::default()
-        .module(&module)
-        .and_then(|e| e.validate(true).encode())
-        .map_err(|e| format!("{e:?}"))
+    Ok((resolve, world))
+}
+
+/// What a denied function answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    /// The interface, without version.
+    pub interface: &'static str,
+    /// The function as WIT names it (`[method]fields.get`).
+    pub function: String,
+    /// The answer, in words: `` `err(access-denied)` ``, `` `none` ``, or that it stops the app.
+    pub answer: String,
+}
+
+/// Every deniable function and its answer, in the order of [`interpose_adapters::DENIABLE`]:
+/// the table in `docs/policy.md`.
+pub fn answers() -> Result<Vec<Answered>, String> {
+    let all: Vec<&'static Deniable> = interpose_adapters::DENIABLE.iter().collect();
+    let (resolve, world) = denied_world(&all)?;
+    let generator = Generator::new(&resolve, world, &all)?;
+    Ok(generator.exports.into_iter().map(|e| e.answered).collect())
 }
 
 /// A value written at an offset of a function's return area.
@@ -115,6 +141,7 @@ struct Export {
     /// Owned handles of host resources among the parameters, to drop: (parameter index,
     /// resource).
     drops: Vec<(u32, TypeId)>,
+    answered: Answered,
 }
 
 struct Generator<'a> {
@@ -164,8 +191,19 @@ impl<'a> Generator<'a> {
                 kind: WasmExportKind::Normal,
             },
         );
-        let body = match self.answer(func, deniable.answer) {
-            Some(stores) => Body::Value(stores),
+        let answered = |answer: String| Answered {
+            interface: deniable.interface,
+            function: func.name.clone(),
+            answer,
+        };
+        let (body, answered) = match self.answer(func, deniable.answer) {
+            Some(stores) => {
+                let words = match &func.result {
+                    None => "returns, doing nothing".to_owned(),
+                    Some(ty) => format!("`{}`", self.describe(ty)),
+                };
+                (Body::Value(stores), answered(words))
+            }
             None => {
                 let message = format!(
                     "interpose: the policy denies `{}` (key `{}`), and {} has nothing to answer \
@@ -176,7 +214,11 @@ impl<'a> Generator<'a> {
                 );
                 let at = MESSAGES + self.messages.len() as u32;
                 self.messages.extend_from_slice(message.as_bytes());
-                Body::Trap(at, message.len() as u32)
+                let words = format!(
+                    "stops the app, after a line on stderr naming `{}`",
+                    deniable.key
+                );
+                (Body::Trap(at, message.len() as u32), answered(words))
             }
         };
         let size = func
@@ -196,6 +238,7 @@ impl<'a> Generator<'a> {
             size,
             body,
             drops,
+            answered,
         }
     }
 
@@ -323,6 +366,57 @@ impl<'a> Generator<'a> {
                 }])
             }
             _ => None,
+        }
+    }
+
+    /// The value [`Self::denial`] or [`Self::neutral`] gives for `ty`, in WIT's words.
+    fn describe(&self, ty: &Type) -> String {
+        if let Some(id) = self.unalias(ty)
+            && let TypeDefKind::Result(result) = &self.resolve.types[id].kind
+            && let Some(error) = &result.err
+            && let Some(case) = self.denial_case(error)
+        {
+            return format!("err({case})");
+        }
+        let Some(id) = self.unalias(ty) else {
+            return match ty {
+                Type::String => "\"\"".to_owned(),
+                Type::Bool => "false".to_owned(),
+                _ => "0".to_owned(),
+            };
+        };
+        let def = &self.resolve.types[id];
+        match &def.kind {
+            TypeDefKind::Record(_) | TypeDefKind::Tuple(_) => "all fields zero or empty".to_owned(),
+            TypeDefKind::Flags(_) => "no flags".to_owned(),
+            TypeDefKind::Enum(e) => e.cases[0].name.clone(),
+            TypeDefKind::Option(_) => "none".to_owned(),
+            TypeDefKind::List(_) | TypeDefKind::Map(..) => "[]".to_owned(),
+            TypeDefKind::Result(result) => match &result.ok {
+                None => "ok".to_owned(),
+                Some(ok) if self.neutral(ok).is_some() => format!("ok({})", self.describe(ok)),
+                Some(_) => match &result.err {
+                    None => "err".to_owned(),
+                    Some(err) => format!("err({})", self.describe(err)),
+                },
+            },
+            TypeDefKind::Variant(variant) => {
+                let case = variant
+                    .cases
+                    .iter()
+                    .find(|c| c.ty.as_ref().is_none_or(|t| self.neutral(t).is_some()))
+                    .expect("a neutral value exists");
+                match &case.ty {
+                    None => case.name.clone(),
+                    Some(ty) => format!("{}({})", case.name, self.describe(ty)),
+                }
+            }
+            TypeDefKind::Handle(Handle::Own(resource)) => {
+                let resource = self.unalias(&Type::Id(*resource)).unwrap_or(*resource);
+                let name = self.resolve.types[resource].name.as_deref().unwrap_or("?");
+                format!("new {name}")
+            }
+            _ => "?".to_owned(),
         }
     }
 
@@ -598,11 +692,22 @@ impl<'a> Generator<'a> {
             self.messages.iter().copied(),
         );
 
+        let mut globals = GlobalSection::new();
+        globals.global(
+            GlobalType {
+                val_type: ValType::I32,
+                mutable: true,
+                shared: false,
+            },
+            &ConstExpr::i32_const(1),
+        );
+
         let mut module = Module::new();
         module.section(&types.section);
         module.section(&imports);
         module.section(&functions);
         module.section(&memories);
+        module.section(&globals);
         module.section(&exports);
         module.section(&code);
         module.section(&data);
@@ -616,7 +721,13 @@ fn leaf(body: &mut Function, leaf: Leaf, wide: bool, resource_new: &BTreeMap<Typ
         Leaf::Const(value) if wide => body.instruction(&Instruction::I64Const(value as i64)),
         Leaf::Const(value) => body.instruction(&Instruction::I32Const(value as i32)),
         Leaf::New(resource) => {
-            body.instruction(&Instruction::I32Const(0));
+            // Each resource gets its own representation, counting from 1 (jco takes 0 for a free
+            // slot): the next one is kept in global 0.
+            body.instruction(&Instruction::GlobalGet(0));
+            body.instruction(&Instruction::GlobalGet(0));
+            body.instruction(&Instruction::I32Const(1));
+            body.instruction(&Instruction::I32Add);
+            body.instruction(&Instruction::GlobalSet(0));
             body.instruction(&Instruction::Call(resource_new[&resource]))
         }
     };

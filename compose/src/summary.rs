@@ -183,7 +183,9 @@ fn stream(name: &str, rule: StreamRule, through_adapter: bool) -> String {
             "denied: the host's stdin is never reached; the app reads an empty input".to_owned()
         }
         StreamRule::Deny => {
-            format!("denied: the host's {stream} is never reached; what the app writes is discarded")
+            format!(
+                "denied: the host's {stream} is never reached; what the app writes is discarded"
+            )
         }
     }
 }

@@ -47,7 +47,7 @@ fn apps() -> [(&'static str, &'static [u8], Vec<String>); 5] {
         (
             "http_client",
             programs::HTTP_CLIENT,
-            args(&["http_client", "GET http://127.0.0.1:9/"]),
+            args(&["http_client", "GET:http://127.0.0.1:9/"]),
         ),
     ]
 }

@@ -682,3 +682,42 @@ fn hermetic_leaves_exactly_the_expected_imports() {
         }
     }
 }
+
+#[test]
+fn denials_answer_alike_on_jco() {
+    // The denial component is a plain component: jco runs it as wasmtime does. Sockets and
+    // HTTP denied are errors the app sees; under `hermetic` the app runs to its end.
+    let jco = interpose_tests::jco::jco();
+    let tcp = compose(programs::TCP_CLIENT, r#"{"sockets": "deny"}"#);
+    let output = interpose_tests::jco::run(jco, &tcp, &["127.0.0.1:9"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "127.0.0.1:9: err PermissionDenied\n",
+        "{output:?}"
+    );
+    let http = compose(programs::HTTP_CLIENT, r#"{"http": "deny"}"#);
+    let output = interpose_tests::jco::run(jco, &http, &["GET:http://127.0.0.1:9/"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "GET http://127.0.0.1:9/: err ErrorCode::HttpRequestDenied\n",
+        "{output:?}"
+    );
+    let hermetic = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/hermetic.json"),
+    )
+    .unwrap();
+    let composed = compose(programs::ENV_PRINTER, &hermetic);
+    let output = interpose_tests::jco::run(jco, &composed, &["a"]);
+    assert!(output.status.success(), "{output:?}");
+    let wasmtime = run_raw(&composed, args(&["env_printer", "a"]));
+    // The same, but for the program name, which each host picks (`hermetic` keeps it).
+    let lines = |out: &[u8]| -> Vec<String> {
+        String::from_utf8_lossy(out)
+            .lines()
+            .filter(|l| !l.starts_with("program "))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(lines(&output.stdout), lines(&wasmtime.stdout));
+    assert!(lines(&output.stdout).contains(&"arg a".to_owned()));
+}
