@@ -107,6 +107,26 @@ pub const STDIO: Adapter = Adapter {
     private: &["wasi:clocks/monotonic-clock"],
 };
 
+/// `stdio` for an app that also reaches files: it wraps `wasi:filesystem` too, passing every call
+/// to the filesystem the policy decides (the host's or the `fs` adapter's), so that the file
+/// streams the app gets are this adapter's like the others.
+pub const STDIO_FILES: Adapter = Adapter {
+    name: "stdio-files",
+    component: interpose_adapters::STDIO_FILES,
+    interfaces: &[
+        "wasi:io/streams",
+        "wasi:cli/stdin",
+        "wasi:cli/stdout",
+        "wasi:cli/stderr",
+        "wasi:filesystem/types",
+        "wasi:filesystem/preopens",
+    ],
+    private: &["wasi:clocks/monotonic-clock"],
+};
+
+/// The adapters whose streams are the app's when it has streams of interpose's own.
+pub const OWN_STREAMS: &[&Adapter] = &[&STDIO, &STDIO_FILES];
+
 /// The interfaces besides `wasi:cli/std*` that hand the app streams. With a `"null"` standard
 /// stream the app's streams are the `stdio` adapter's, so these must be denied.
 pub const STREAM_SOURCES: &[&str] = &[
@@ -126,6 +146,7 @@ pub const ALL: &[&Adapter] = &[
     &HTTP_HEADERS,
     &SOCKETS,
     &STDIO,
+    &STDIO_FILES,
 ];
 
 /// What an adapter that writes a line to the host's stderr before it stops the app imports for

@@ -54,9 +54,9 @@ pub enum ComposeError {
     },
     #[error(
         "a \"null\" stream in `stdio` is a stream of interpose's own, so all of the app's streams \
-         become interpose's, and the app's other sources of streams must be denied: {}; deny \
-         them (`\"fs\": {{\"mode\": \"deny\"}}`, `\"sockets\": \"deny\"`, `\"http\": \"deny\"`, or \
-         `\"default\": \"deny\"`), or use \"deny\" instead of \"null\"",
+         become interpose's; interpose wraps files for that, but not yet sockets or HTTP, which \
+         the app reaches: {}; deny them (`\"sockets\": \"deny\"`, `\"http\": \"deny\"`, or \
+         `\"default\": \"deny\"`)",
         quoted(.0)
     )]
     NullStdioWithStreams(Vec<String>),
@@ -208,18 +208,31 @@ impl Composer {
             .keys()
             .any(|e| unversioned(e) == "wasi:http/incoming-handler");
         let own_streams = self.wants_own_streams(&app_world);
+        let base_context = AppContext {
+            own_streams: false,
+            wrap_files: false,
+            serves_http,
+        };
+        // With streams of interpose's own, files the app reaches are wrapped too.
+        let reaches_files = app_world.imports.keys().any(|import| {
+            unversioned(import).starts_with("wasi:filesystem/")
+                && routing::inner(&self.policy, import, &base_context)
+                    .is_some_and(|d| d != Decision::Deny)
+        });
         let mut context = AppContext {
             own_streams,
-            serves_http,
+            wrap_files: own_streams && reaches_files,
+            ..base_context
         };
         let (mut decisions, mut routes) = self.decide(&app_world, &context)?;
         if context.own_streams {
             // The app's streams become the `stdio` adapter's, so nothing may hand it the host's.
-            let streams_elsewhere: Vec<String> = routes
+            let streams_elsewhere: Vec<String> = decisions
                 .iter()
-                .filter(|(import, route)| {
+                .filter(|(import, decision)| {
                     adapters::STREAM_SOURCES.contains(&unversioned(import))
-                        && *route != Route::Denied
+                        && **decision != Decision::Deny
+                        && **decision != Decision::Adapter(&adapters::STDIO_FILES)
                 })
                 .map(|(import, _)| import.clone())
                 .collect();
@@ -231,7 +244,21 @@ impl Composer {
                 // Only denied streams: the denial component's, which stop the app when asked
                 // for (see docs/policy.md).
                 context.own_streams = false;
+                context.wrap_files = false;
                 (decisions, routes) = self.decide(&app_world, &context)?;
+            }
+        }
+        // What the `stdio-files` adapter wraps goes on to what the policy decides for it; that is
+        // the route `inspect` reports.
+        let mut inner: BTreeMap<String, Decision> = BTreeMap::new();
+        for (import, route) in &mut routes {
+            if decisions[import] == Decision::Adapter(&adapters::STDIO_FILES)
+                && unversioned(import).starts_with("wasi:filesystem/")
+            {
+                let decision = routing::inner(&self.policy, import, &context)
+                    .ok_or_else(|| internal(format!("no route for {import}")))?;
+                *route = decision.route();
+                inner.insert(import.clone(), decision);
             }
         }
         let wraps_http_types = routes.iter().any(|(import, route)| {
@@ -294,6 +321,7 @@ impl Composer {
             compiled: &compiled,
             denied: &denied,
             host_denied: &host_denied,
+            inner: &inner,
             host_imports: BTreeMap::new(),
             loaded: BTreeMap::new(),
             providers: BTreeMap::new(),
@@ -305,6 +333,9 @@ impl Composer {
             .filter(|adapter| decisions.values().any(|d| *d == Decision::Adapter(adapter)))
             .collect();
         wiring.import_what_adapters_wrap(&used)?;
+        // The policy is baked in even when no adapter reads it (only denials), so that
+        // `inspect` can tell what the component does.
+        wiring.policy_source()?;
         let app_instance = wiring.graph.instantiate(app_id);
         for import in app_world.imports.keys() {
             let node = wiring.node_for(import, None)?;
@@ -446,6 +477,8 @@ struct Wiring<'a> {
     /// What the host-side denial component exports: the standard streams the `stdio` adapter
     /// does not take from the host.
     host_denied: &'a [&'static Deniable],
+    /// Where what the `stdio-files` adapter wraps goes on to, by the app's import.
+    inner: &'a BTreeMap<String, Decision>,
     /// Host imports by name.
     host_imports: BTreeMap<String, NodeId>,
     /// Registered providers: their packages and worlds.
@@ -470,16 +503,42 @@ impl Wiring<'_> {
             .imports
             .iter()
             .find(|(n, _)| adapters::same_interface(n, name));
-        let decision = app_import
+        let app_decision = app_import
             .map(|(n, _)| self.decisions[n])
             .unwrap_or(Decision::Host);
+        let mut decision = app_decision;
+        // Whether a host import is the importer's own (its name and type).
+        let mut its_own = false;
+        let importer_adapter = match importer {
+            Some((Provider::Adapter(name), _)) => Some(adapter(name)),
+            _ => None,
+        };
+        let owns_streams = importer_adapter.is_some_and(|a| adapters::OWN_STREAMS.contains(&a));
+        let app_streams_are_ours = matches!(
+            app_decision,
+            Decision::Adapter(a) if adapters::OWN_STREAMS.contains(&a)
+        );
+        if let Some(a) = importer_adapter {
+            if a == &adapters::STDIO_FILES
+                && let Some(inner) = app_import.and_then(|(n, _)| self.inner.get(n))
+            {
+                // The filesystem the `stdio-files` adapter wraps: the policy's.
+                decision = *inner;
+            } else if a.interfaces.contains(&base)
+                || (base == "wasi:io/streams" && !owns_streams && app_streams_are_ours)
+            {
+                // What an adapter wraps is the host's. When the app's streams are interpose's,
+                // so are the streams of every other adapter (the host's file streams the
+                // `stdio-files` adapter wraps, say).
+                decision = Decision::Host;
+                its_own = true;
+            }
+        }
         // What a provider uses for itself is the host's, whatever the app's goes to.
         let private =
             importer.is_some_and(|(i, _)| i == Provider::HostDeny || i.private().contains(&base));
         // The host streams the `stdio` adapter replaces are not the app's to reach.
-        let replaced_stream = importer
-            .is_some_and(|(i, _)| i == Provider::Adapter(adapters::STDIO.name))
-            && self.host_denied.iter().any(|d| d.interface == base);
+        let replaced_stream = owns_streams && self.host_denied.iter().any(|d| d.interface == base);
         let provider = match decision {
             _ if replaced_stream => Some(Provider::HostDeny),
             _ if private => None,
@@ -489,7 +548,8 @@ impl Wiring<'_> {
         };
         // A provider's import of what it provides itself is the host's (the adapter wraps it),
         // under the adapter's own name and type.
-        let wraps_itself = provider.is_some() && importer.map(|(i, _)| i) == provider;
+        let wraps_itself = (its_own && !replaced_stream)
+            || (provider.is_some() && importer.map(|(i, _)| i) == provider);
         let provider = provider.filter(|_| !wraps_itself);
         match provider {
             Some(provider) => {
@@ -507,7 +567,7 @@ impl Wiring<'_> {
             None => {
                 // Share the app's host import (its name and type) when it has one.
                 let app_goes_to_host =
-                    matches!(decision, Decision::Host | Decision::Unknown { .. });
+                    matches!(app_decision, Decision::Host | Decision::Unknown { .. });
                 let (host_name, kind) = match (app_import, importer) {
                     (_, Some((_, k))) if wraps_itself => (name.to_owned(), k),
                     (Some((n, k)), _) if app_goes_to_host => (n.clone(), *k),

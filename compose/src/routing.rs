@@ -212,12 +212,30 @@ pub fn is_known(import: &str) -> bool {
     served(&Policy::default(), import, &AppContext::default()).is_some()
 }
 
+/// Where `import` goes for the providers of a composition rather than for the app: for the
+/// `stdio-files` adapter, which wraps the filesystem the app reaches, the filesystem the policy
+/// decides (the host's, or the `fs` adapter's).
+pub fn inner(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
+    served(
+        policy,
+        import,
+        &AppContext {
+            own_streams: false,
+            wrap_files: false,
+            ..*app
+        },
+    )
+}
+
 /// What routing needs to know about the app besides the import at hand.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AppContext {
     /// The app's standard streams (and so all its streams) are the `stdio` adapter's: a stream is
     /// `"null"`, or denied and nothing else hands the app host streams.
     pub own_streams: bool,
+    /// With own streams, files are reachable: the `stdio-files` adapter owns the streams and
+    /// wraps `wasi:filesystem` in front of what the policy decides for it.
+    pub wrap_files: bool,
     /// The app exports `wasi:http/incoming-handler`: the host hands it requests of its own
     /// `wasi:http/types`, which must then stay the host's.
     pub serves_http: bool,
@@ -254,7 +272,25 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
         "wasi:io/streams" | "wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr"
             if app.own_streams =>
         {
-            Decision::Adapter(&adapters::STDIO)
+            Decision::Adapter(match app.wrap_files {
+                true => &adapters::STDIO_FILES,
+                false => &adapters::STDIO,
+            })
+        }
+        "wasi:filesystem/types" | "wasi:filesystem/preopens"
+            if app.own_streams && app.wrap_files =>
+        {
+            match served(
+                policy,
+                import,
+                &AppContext {
+                    own_streams: false,
+                    ..*app
+                },
+            )? {
+                Decision::Deny => Decision::Deny,
+                _ => Decision::Adapter(&adapters::STDIO_FILES),
+            }
         }
         // Plumbing, not capabilities: streams, pollables and errors only act on resources the
         // app got from some other interface, and terminal-input/-output only define types.

@@ -12,8 +12,8 @@ mod deniable;
 mod deny;
 
 /// (name, package, its features) of every adapter. `fs` is built twice: `fs-paths` checks path
-/// globs, `fs` leaves that code out (see `crates/fs/Cargo.toml`); so is `http`: `http-headers`
-/// also rewrites headers (see `crates/http/Cargo.toml`).
+/// globs, `fs` leaves that code out (see `crates/fs/Cargo.toml`); so are `http` (`http-headers`
+/// also rewrites headers) and `stdio` (`stdio-files` also wraps the filesystem).
 const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("env", "interpose-env", &[]),
     ("fs", "interpose-fs", &[]),
@@ -28,6 +28,7 @@ const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ),
     ("sockets", "interpose-sockets", &[]),
     ("stdio", "interpose-stdio", &[]),
+    ("stdio-files", "interpose-stdio", &["interpose-stdio/files"]),
 ];
 
 fn main() {

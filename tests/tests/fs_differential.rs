@@ -257,8 +257,31 @@ fn the_path_adapter_answers_exactly_as_the_host_does() {
         .map(|(adapter, _)| adapter)
         .collect();
     assert_eq!(plugged, ["fs-paths"], "the path checks must be in the way");
+    assert_same_as_host(PASS_THROUGH);
+}
+
+/// With a null standard stream, the app's streams are interpose's, so the `stdio-files` adapter
+/// wraps the filesystem (and its streams) in front of the host's or the path adapter.
+#[test]
+fn files_wrapped_for_streams_of_our_own_answer_exactly_as_the_host_does() {
+    for policy in [
+        r#"{"stdio": {"stdin": "null"}}"#,
+        r#"{"fs": {"deny": ["/data/zz-never-exists"]}, "stdio": {"stdin": "null"}}"#,
+    ] {
+        let composition = interpose::Composer::new(interpose_tests::policy(policy))
+            .compose(interpose_tests::programs::FS_PROBE)
+            .unwrap();
+        let plugged: Vec<String> = composition.plugged().into_iter().map(|(a, _)| a).collect();
+        assert!(plugged.contains(&"stdio-files".to_owned()), "{plugged:?}");
+        assert_same_as_host(policy);
+    }
+}
+
+/// Runs the corpus raw and composed with `policy` on fresh trees; every line and every tree
+/// must be the same.
+fn assert_same_as_host(policy: &str) {
     let raw = Probe::raw();
-    let composed = Probe::composed(PASS_THROUGH);
+    let composed = Probe::composed(policy);
     let mut differences = Vec::new();
     for scenario in CORPUS {
         let (host_dir, adapter_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -292,7 +315,7 @@ fn the_path_adapter_answers_exactly_as_the_host_does() {
     }
     assert!(
         differences.is_empty(),
-        "{} differences between the host and the adapter over {} scenarios:\n{}",
+        "{} differences between the host and {policy} over {} scenarios:\n{}",
         differences.len(),
         CORPUS.len(),
         differences.join("\n")

@@ -162,12 +162,30 @@ fn denied_streams_are_empty_or_discard_what_they_are_given() {
 }
 
 #[test]
-fn a_denied_stream_stops_the_app_with_a_line_when_files_reach_the_host() {
-    // Files hand out host streams, so stdin cannot be an empty stream of interpose's own; asked
-    // for, it stops the app, saying why.
+fn a_denied_stream_beside_files_is_empty_and_files_still_work() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "abc").unwrap();
+    let policy = r#"{"default": "deny", "fs": {"mode": "read-only"},
+                    "stdio": {"stdout": "inherit", "stderr": "inherit"}}"#;
+    let probe = interpose_tests::probe::Probe::composed(policy);
+    let lines = probe.at(dir.path(), &["read:a.txt", "stdin", "write:a.txt"]);
+    let raw = interpose_tests::probe::Probe::raw().at(dir.path(), &["read:a.txt"]);
+    assert_eq!(lines[0], raw[0]);
+    assert_eq!(lines[1], "stdin: ok 0 bytes");
+    assert_eq!(lines[2], "write:a.txt: err read-only");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+        "abc"
+    );
+}
+
+#[test]
+fn a_denied_stream_stops_the_app_with_a_line_when_sockets_reach_the_host() {
+    // Sockets hand out host streams, so stdin cannot be an empty stream of interpose's own;
+    // asked for, it stops the app, saying why.
     let composed = compose(
-        programs::FS_PROBE,
-        r#"{"fs": {"mode": "read-only"}, "stdio": {"stdin": "deny"}}"#,
+        programs::TCP_CLIENT,
+        r#"{"sockets": "host", "stdio": {"stdin": "deny"}}"#,
     );
     assert_eq!(
         interpose::inspect(&composed)
@@ -175,7 +193,7 @@ fn a_denied_stream_stops_the_app_with_a_line_when_files_reach_the_host() {
             .route("wasi:cli/stdin"),
         Some(&Route::Denied)
     );
-    let outcome = run_raw(&composed, args(&["fs_probe", "stdin"]));
+    let outcome = run_raw(&composed, args(&["tcp_client", "stdin"]));
     assert!(outcome.trap.is_some(), "{outcome:?}");
     let stderr = String::from_utf8_lossy(&outcome.stderr);
     assert_eq!(
@@ -190,26 +208,29 @@ fn a_denied_stream_stops_the_app_with_a_line_when_files_reach_the_host() {
 
 #[test]
 fn null_streams_need_the_other_sources_of_streams_denied() {
-    // `fs_probe` uses files.
+    // Files are wrapped, so that their streams are interpose's too.
+    let composition = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
+        .compose(programs::FS_PROBE)
+        .unwrap();
+    let plugged: Vec<String> = composition.plugged().into_iter().map(|(a, _)| a).collect();
+    assert_eq!(plugged, ["stdio-files"]);
+    // Sockets are not (yet): `tcp_client` connects.
     let composed = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
-        .compose(programs::FS_PROBE);
+        .compose(programs::TCP_CLIENT);
     let Err(err) = composed else {
-        panic!("composed although the app's files reach the host");
+        panic!("composed although the app's sockets reach the host");
     };
     assert!(
         matches!(err, ComposeError::NullStdioWithStreams(_)),
         "{err}"
     );
     let message = err.to_string();
-    assert!(message.contains("`wasi:filesystem/types@"), "{message}");
-    assert!(
-        message.contains("\"fs\": {\"mode\": \"deny\"}"),
-        "{message}"
-    );
-    // Denying the filesystem is enough for this app.
+    assert!(message.contains("`wasi:sockets/tcp@"), "{message}");
+    assert!(message.contains("\"sockets\": \"deny\""), "{message}");
+    // Denying sockets is enough for this app.
     compose(
-        programs::FS_PROBE,
-        r#"{"stdio": {"stdout": "null"}, "fs": {"mode": "deny"}}"#,
+        programs::TCP_CLIENT,
+        r#"{"stdio": {"stdout": "null"}, "sockets": "deny"}"#,
     );
     // HTTP bodies are streams too; denying HTTP takes its types along.
     let err = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))

@@ -272,3 +272,22 @@ fn a_core_module_that_is_not_preview1_is_refused_clearly() {
         "{message}"
     );
 }
+
+/// The policy a CI sandbox starts from: nothing but a read-only view of the files and the
+/// output. The preview 1 adapter asks for stdin before the first file operation; with stdin
+/// denied (an empty stream of interpose's own) the files are wrapped so that their streams are
+/// interpose's too, and the app runs.
+#[test]
+fn a_preview1_app_reads_files_under_a_strict_read_only_policy() {
+    let policy = r#"{"default": "deny", "fs": {"mode": "read-only"},
+                    "stdio": {"stdout": "inherit", "stderr": "inherit"}}"#;
+    let composed = compose(wasip1::STD_FS, policy);
+    let ops = ["read:/data/a.txt", "ls:/data/sub", "write:/data/a.txt"];
+    let raw = fs_ops(&unconfined(wasip1::STD_FS), fixture().path(), &ops[..2]);
+    let dir = fixture();
+    let before = fs_tree::shape(dir.path());
+    let lines = fs_ops(&composed, dir.path(), &ops);
+    assert_eq!(lines[..2], raw[..]);
+    assert_eq!(lines[2], "write:/data/a.txt: err ReadOnlyFilesystem");
+    assert_eq!(fs_tree::shape(dir.path()), before);
+}

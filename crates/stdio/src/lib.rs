@@ -1,16 +1,17 @@
-//! Standard streams for a policy where one of them is `"null"`.
+//! Standard streams for a policy where one of them is `"null"` or denied.
 //!
 //! A null stream has to be a stream of our own: WASI 0.2 has no way to ask the host for an empty
 //! or discarding one. So this adapter exports `wasi:io/streams`, and every stream the app holds
 //! is ours: a null stream, or a wrapper that forwards each call to a host stream (the bytes
 //! written or read are copied through the adapter; a splice between two host streams stays on
-//! the host). The composer only plugs it when every other interface that hands out streams is
-//! denied, so the standard streams are the only streams there are.
+//! the host). Built with the `files` feature (the `stdio-files` adapter) it also wraps
+//! `wasi:filesystem`, so that file streams are ours too ([`files`]); the composer plugs it only
+//! when every other interface that hands out streams (sockets, HTTP) is denied.
 //!
 //! A null input stream is at its end (`closed`); a null output stream accepts everything and
-//! keeps nothing. Their pollables are ready at once. A denied stream traps when the app asks for
-//! it, as the denial stub does (`get-stdin` and friends have no error channel).
+//! keeps nothing. Their pollables are ready at once. A denied stream is the same.
 
+#[cfg(not(feature = "files"))]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
@@ -18,6 +19,18 @@ mod bindings {
         generate_all,
     });
 }
+
+#[cfg(feature = "files")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "interpose:adapters/stdio-files",
+        generate_all,
+    });
+}
+
+#[cfg(feature = "files")]
+mod files;
 
 use std::sync::OnceLock;
 
@@ -66,7 +79,7 @@ fn stream<T>(rule: StreamRule, host: impl FnOnce() -> T, null: T) -> T {
     }
 }
 
-struct Stdio;
+pub struct Stdio;
 
 pub enum InputStream {
     Host(host::InputStream),

@@ -1,5 +1,6 @@
 //! Connects to each `HOST:PORT` argument over TCP, sends `ping`, and prints what happened:
-//! `ADDR: ok REPLY` or `ADDR: err KIND`.
+//! `ADDR: ok REPLY` or `ADDR: err KIND`. The argument `stdin` instead reads the standard input to
+//! its end: `stdin: N bytes`.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -7,6 +8,12 @@ use std::time::Duration;
 
 fn main() {
     for addr in std::env::args().skip(1) {
+        if addr == "stdin" {
+            let mut input = Vec::new();
+            let read = std::io::stdin().read_to_end(&mut input);
+            println!("stdin: {:?} bytes", read.map_err(|e| e.kind()));
+            continue;
+        }
         match talk(&addr) {
             Ok(reply) => println!("{addr}: ok {reply}"),
             Err(e) => println!("{addr}: err {:?}", e.kind()),
