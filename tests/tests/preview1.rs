@@ -291,3 +291,50 @@ fn a_preview1_app_reads_files_under_a_strict_read_only_policy() {
     assert_eq!(lines[2], "write:/data/a.txt: err ReadOnlyFilesystem");
     assert_eq!(fs_tree::shape(dir.path()), before);
 }
+
+/// `hermetic` runs a preview 1 app to its end (the adapter asks for stdin before anything else:
+/// an empty one) and a wasm32-wasip2 app, each importing nothing from the host but its standard
+/// output and error, what `hermetic` lets through (`exit`, and the arguments through the `env`
+/// adapter, which hides every variable), and `wasi:io`, which grants nothing by itself.
+#[test]
+fn hermetic_runs_preview1_and_wasip2_apps_with_only_output_from_the_host() {
+    for (app, name) in [
+        (wasip1::ENV_PRINTER, "env_printer"),
+        (interpose_tests::programs::ENV_PRINTER, "env_printer"),
+    ] {
+        let composed = Composer::new(load_policy("hermetic").unwrap())
+            .compose(app)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .component;
+        let imports = interpose_tests::unversioned_imports(&composed);
+        let beyond: Vec<&String> = imports
+            .iter()
+            .filter(|i| !i.starts_with("wasi:io/"))
+            // Whether the inherited output is a terminal, and the types that says it with.
+            .filter(|i| !i.starts_with("wasi:cli/terminal-"))
+            .filter(|i| {
+                ![
+                    "wasi:cli/stdout",
+                    "wasi:cli/stderr",
+                    "wasi:cli/exit",
+                    "wasi:cli/environment",
+                ]
+                .contains(&i.as_str())
+            })
+            // The virtual clock's ready pollables (the app's clock is the adapter's).
+            .filter(|i| *i != "wasi:clocks/monotonic-clock")
+            .collect();
+        assert!(beyond.is_empty(), "{beyond:?}");
+        let options = RunOptions {
+            args: vec![name.into(), "one".into()],
+            env: HOST_ENV
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..RunOptions::default()
+        };
+        let lines = stdout_lines(&run(&composed, options));
+        assert!(lines.contains(&"arg one".to_owned()), "{lines:?}");
+        assert!(!lines.iter().any(|l| l.starts_with("env ")), "{lines:?}");
+    }
+}
