@@ -14,6 +14,7 @@ pub mod output;
 pub mod policy_component;
 pub mod policy_source;
 pub mod routing;
+#[cfg(feature = "run")]
 pub mod runner;
 pub mod summary;
 
@@ -22,4 +23,5 @@ pub use composer::{ComposeError, Composer, Composition, check_component};
 pub use inspect::{Inspection, inspect};
 pub use interpose_policy::{Policy, PolicyError};
 pub use policy_source::{LoadPolicyError, load_policy};
+#[cfg(feature = "run")]
 pub use runner::{Preopen, RunError, RunOptions, RunOutcome, Runner, Stdio};

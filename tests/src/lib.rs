@@ -6,6 +6,7 @@ use interpose::{Composer, Policy, RunOptions, RunOutcome, Runner, Stdio};
 
 pub mod fs_tree;
 pub mod probe;
+pub mod toolchains;
 
 /// The test apps, built from `tests/programs` by this crate's build script.
 pub mod programs {

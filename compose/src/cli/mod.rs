@@ -3,6 +3,7 @@
 mod compose;
 mod inspect;
 mod policy;
+#[cfg(feature = "run")]
 mod run;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     Compose(compose::Args),
+    #[cfg(feature = "run")]
     Run(run::Args),
     Inspect(inspect::Args),
     #[command(subcommand)]
@@ -32,6 +34,7 @@ enum Command {
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Compose(args) => compose::main(args),
+        #[cfg(feature = "run")]
         Command::Run(args) => run::main(args),
         Command::Inspect(args) => inspect::main(args),
         Command::Policy(command) => policy::main(command),
