@@ -209,3 +209,106 @@ fn the_denial_table_in_the_docs_is_current() {
         "docs/policy.md's denial table is stale: rerun with BLESS=1 and review the diff"
     );
 }
+
+/// Runs the `interpose` binary in `dir`, expecting it to fail; returns its stderr.
+fn interpose_fails(args: &[&str], dir: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_interpose"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running interpose");
+    assert!(
+        !out.status.success(),
+        "interpose {args:?} succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).expect("UTF-8 output")
+}
+
+/// Every error `interpose compose` can give for a bad input, as the user reads it: one golden
+/// file per case under `tests/golden/compose-errors`, with versions normalised. The input is
+/// never touched and no output is written.
+#[test]
+fn compose_errors_read_well() {
+    let ws = tempfile::tempdir().unwrap();
+    let importing = |imports: &[(&str, &str, &str)]| interpose_tests::component_importing(imports);
+    let u64_fn = "(func (result u64))";
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("not-wasm", b"hello".to_vec(), r#"{}"#),
+        (
+            "truncated-component",
+            programs::ENV_PRINTER[..100].to_vec(),
+            r#"{}"#,
+        ),
+        (
+            "core-module-not-wasi",
+            wat::parse_str(r#"(module (import "env" "foo" (func)))"#).unwrap(),
+            r#"{}"#,
+        ),
+        (
+            "unknown-import-under-strict",
+            importing(&[("my:plugin/api@1.0.0", "hello", "(func)")]),
+            r#"{"default": "deny"}"#,
+        ),
+        (
+            "wasi-0-3-under-a-section",
+            importing(&[("wasi:sockets/types@0.3.0", "f", u64_fn)]),
+            r#"{"sockets": "deny"}"#,
+        ),
+        (
+            "unknown-wasi-interface-under-strict",
+            importing(&[("wasi:clocks/timezone@0.2.1", "f", u64_fn)]),
+            r#"{"default": "deny"}"#,
+        ),
+        (
+            "null-stream-beside-sockets",
+            programs::TCP_CLIENT.to_vec(),
+            r#"{"stdio": {"stdout": "null"}}"#,
+        ),
+        (
+            "mismatched-types",
+            importing(&[("wasi:clocks/wall-clock@0.2.0", "now", u64_fn)]),
+            r#"{"clocks": {"wall": {"frozen": "2024-01-01T00:00:00Z"}}}"#,
+        ),
+        (
+            "invalid-policy",
+            programs::ENV_PRINTER.to_vec(),
+            r#"{"env": {"allow": ["["]}}"#,
+        ),
+        (
+            "unknown-policy-key",
+            programs::ENV_PRINTER.to_vec(),
+            "{\n  \"fs\": {\"mode\": \"read-only\"},\n  \"network\": \"deny\"\n}",
+        ),
+    ];
+    let mut mismatches = Vec::new();
+    for (name, app, policy) in &cases {
+        std::fs::write(ws.path().join("app.wasm"), app).unwrap();
+        std::fs::write(ws.path().join("policy.json"), policy).unwrap();
+        let stderr = interpose_fails(
+            &[
+                "compose",
+                "app.wasm",
+                "--policy",
+                "policy.json",
+                "-o",
+                "out.wasm",
+            ],
+            ws.path(),
+        );
+        assert!(
+            !ws.path().join("out.wasm").exists(),
+            "{name}: an output was written"
+        );
+        assert_eq!(
+            std::fs::read(ws.path().join("app.wasm")).unwrap(),
+            *app,
+            "{name}"
+        );
+        mismatches.extend(check(
+            &format!("compose-errors/{name}.txt"),
+            &normalise(&stderr),
+        ));
+    }
+    assert_all_match(mismatches);
+}
