@@ -124,8 +124,59 @@ pub const STDIO_FILES: Adapter = Adapter {
     private: &["wasi:clocks/monotonic-clock"],
 };
 
+/// `stdio` for an app that also reaches TCP sockets: it wraps `wasi:sockets/tcp` in front of
+/// what the policy decides for them, so that a connection's streams are this adapter's.
+pub const STDIO_SOCKETS: Adapter = Adapter {
+    name: "stdio-sockets",
+    component: interpose_adapters::STDIO_SOCKETS,
+    interfaces: &[
+        "wasi:io/streams",
+        "wasi:cli/stdin",
+        "wasi:cli/stdout",
+        "wasi:cli/stderr",
+        "wasi:sockets/tcp",
+        "wasi:sockets/tcp-create-socket",
+    ],
+    private: &["wasi:clocks/monotonic-clock"],
+};
+
+/// `stdio-files` and `stdio-sockets` in one.
+pub const STDIO_FILES_SOCKETS: Adapter = Adapter {
+    name: "stdio-files-sockets",
+    component: interpose_adapters::STDIO_FILES_SOCKETS,
+    interfaces: &[
+        "wasi:io/streams",
+        "wasi:cli/stdin",
+        "wasi:cli/stdout",
+        "wasi:cli/stderr",
+        "wasi:filesystem/types",
+        "wasi:filesystem/preopens",
+        "wasi:sockets/tcp",
+        "wasi:sockets/tcp-create-socket",
+    ],
+    private: &["wasi:clocks/monotonic-clock"],
+};
+
 /// The adapters whose streams are the app's when it has streams of interpose's own.
-pub const OWN_STREAMS: &[&Adapter] = &[&STDIO, &STDIO_FILES];
+pub const OWN_STREAMS: &[&Adapter] = &[&STDIO, &STDIO_FILES, &STDIO_SOCKETS, &STDIO_FILES_SOCKETS];
+
+/// The adapter owning the app's streams when it reaches files and/or TCP sockets, which it wraps.
+pub fn stream_owner(files: bool, sockets: bool) -> &'static Adapter {
+    match (files, sockets) {
+        (false, false) => &STDIO,
+        (true, false) => &STDIO_FILES,
+        (false, true) => &STDIO_SOCKETS,
+        (true, true) => &STDIO_FILES_SOCKETS,
+    }
+}
+
+/// Whether a stream owner wraps `interface` (without version) in front of what the policy
+/// decides for it, rather than serving the app's standard streams itself.
+pub fn wrapped_source(interface: &str) -> bool {
+    interface.starts_with("wasi:filesystem/")
+        || interface == "wasi:sockets/tcp"
+        || interface == "wasi:sockets/tcp-create-socket"
+}
 
 /// The interfaces besides `wasi:cli/std*` that hand the app streams. With a `"null"` standard
 /// stream the app's streams are the `stdio` adapter's, so these must be denied.
@@ -147,6 +198,8 @@ pub const ALL: &[&Adapter] = &[
     &SOCKETS,
     &STDIO,
     &STDIO_FILES,
+    &STDIO_SOCKETS,
+    &STDIO_FILES_SOCKETS,
 ];
 
 /// What an adapter that writes a line to the host's stderr before it stops the app imports for

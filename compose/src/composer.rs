@@ -54,9 +54,9 @@ pub enum ComposeError {
     },
     #[error(
         "a \"null\" stream in `stdio` is a stream of interpose's own, so all of the app's streams \
-         become interpose's; interpose wraps files for that, but not yet sockets or HTTP, which \
-         the app reaches: {}; deny them (`\"sockets\": \"deny\"`, `\"http\": \"deny\"`, or \
-         `\"default\": \"deny\"`)",
+         become interpose's; interpose wraps files and TCP sockets for that, but not yet HTTP, \
+         which the app reaches: {}; deny it (`\"http\": \"deny\"`, or `\"default\": \"deny\"` \
+         without an `http` section)",
         quoted(.0)
     )]
     NullStdioWithStreams(Vec<String>),
@@ -211,17 +211,23 @@ impl Composer {
         let base_context = AppContext {
             own_streams: false,
             wrap_files: false,
+            wrap_sockets: false,
             serves_http,
         };
-        // With streams of interpose's own, files the app reaches are wrapped too.
-        let reaches_files = app_world.imports.keys().any(|import| {
-            unversioned(import).starts_with("wasi:filesystem/")
-                && routing::inner(&self.policy, import, &base_context)
-                    .is_some_and(|d| d != Decision::Deny)
-        });
+        // With streams of interpose's own, files and TCP sockets the app reaches are wrapped too.
+        let reaches = |prefix: &str| {
+            app_world.imports.keys().any(|import| {
+                let base = unversioned(import);
+                base.starts_with(prefix)
+                    && adapters::wrapped_source(base)
+                    && routing::inner(&self.policy, import, &base_context)
+                        .is_some_and(|d| d != Decision::Deny)
+            })
+        };
         let mut context = AppContext {
             own_streams,
-            wrap_files: own_streams && reaches_files,
+            wrap_files: own_streams && reaches("wasi:filesystem/"),
+            wrap_sockets: own_streams && reaches("wasi:sockets/"),
             ..base_context
         };
         let (mut decisions, mut routes) = self.decide(&app_world, &context)?;
@@ -232,7 +238,7 @@ impl Composer {
                 .filter(|(import, decision)| {
                     adapters::STREAM_SOURCES.contains(&unversioned(import))
                         && **decision != Decision::Deny
-                        && **decision != Decision::Adapter(&adapters::STDIO_FILES)
+                        && !matches!(decision, Decision::Adapter(a) if adapters::OWN_STREAMS.contains(a))
                 })
                 .map(|(import, _)| import.clone())
                 .collect();
@@ -245,16 +251,16 @@ impl Composer {
                 // for (see docs/policy.md).
                 context.own_streams = false;
                 context.wrap_files = false;
+                context.wrap_sockets = false;
                 (decisions, routes) = self.decide(&app_world, &context)?;
             }
         }
-        // What the `stdio-files` adapter wraps goes on to what the policy decides for it; that is
-        // the route `inspect` reports.
+        // What the stream owner wraps (files, TCP sockets) goes on to what the policy decides
+        // for it; that is the route `inspect` reports.
         let mut inner: BTreeMap<String, Decision> = BTreeMap::new();
         for (import, route) in &mut routes {
-            if decisions[import] == Decision::Adapter(&adapters::STDIO_FILES)
-                && unversioned(import).starts_with("wasi:filesystem/")
-            {
+            let owner = matches!(decisions[import], Decision::Adapter(a) if adapters::OWN_STREAMS.contains(&a));
+            if owner && adapters::wrapped_source(unversioned(import)) {
                 let decision = routing::inner(&self.policy, import, &context)
                     .ok_or_else(|| internal(format!("no route for {import}")))?;
                 *route = decision.route();
@@ -477,7 +483,7 @@ struct Wiring<'a> {
     /// What the host-side denial component exports: the standard streams the `stdio` adapter
     /// does not take from the host.
     host_denied: &'a [&'static Deniable],
-    /// Where what the `stdio-files` adapter wraps goes on to, by the app's import.
+    /// Where what the stream owner wraps (files, TCP sockets) goes on to, by the app's import.
     inner: &'a BTreeMap<String, Decision>,
     /// Host imports by name.
     host_imports: BTreeMap<String, NodeId>,
@@ -519,10 +525,8 @@ impl Wiring<'_> {
             Decision::Adapter(a) if adapters::OWN_STREAMS.contains(&a)
         );
         if let Some(a) = importer_adapter {
-            if a == &adapters::STDIO_FILES
-                && let Some(inner) = app_import.and_then(|(n, _)| self.inner.get(n))
-            {
-                // The filesystem the `stdio-files` adapter wraps: the policy's.
+            if owns_streams && let Some(inner) = app_import.and_then(|(n, _)| self.inner.get(n)) {
+                // What a stream owner wraps (files, TCP sockets): the policy's.
                 decision = *inner;
             } else if a.interfaces.contains(&base)
                 || (base == "wasi:io/streams" && !owns_streams && app_streams_are_ours)

@@ -222,6 +222,7 @@ pub fn inner(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision
         &AppContext {
             own_streams: false,
             wrap_files: false,
+            wrap_sockets: false,
             ..*app
         },
     )
@@ -236,6 +237,8 @@ pub struct AppContext {
     /// With own streams, files are reachable: the `stdio-files` adapter owns the streams and
     /// wraps `wasi:filesystem` in front of what the policy decides for it.
     pub wrap_files: bool,
+    /// With own streams, TCP sockets are reachable: the stream owner wraps `wasi:sockets/tcp`.
+    pub wrap_sockets: bool,
     /// The app exports `wasi:http/incoming-handler`: the host hands it requests of its own
     /// `wasi:http/types`, which must then stay the host's.
     pub serves_http: bool,
@@ -272,24 +275,18 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
         "wasi:io/streams" | "wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr"
             if app.own_streams =>
         {
-            Decision::Adapter(match app.wrap_files {
-                true => &adapters::STDIO_FILES,
-                false => &adapters::STDIO,
-            })
+            Decision::Adapter(adapters::stream_owner(app.wrap_files, app.wrap_sockets))
         }
-        "wasi:filesystem/types" | "wasi:filesystem/preopens"
-            if app.own_streams && app.wrap_files =>
+        // What hands out streams, when the app's are ours: wrapped by the stream owner in front
+        // of what the policy decides for it.
+        i if app.own_streams
+            && adapters::wrapped_source(i)
+            && (app.wrap_files || !i.starts_with("wasi:filesystem/"))
+            && (app.wrap_sockets || !i.starts_with("wasi:sockets/")) =>
         {
-            match served(
-                policy,
-                import,
-                &AppContext {
-                    own_streams: false,
-                    ..*app
-                },
-            )? {
+            match inner(policy, import, app)? {
                 Decision::Deny => Decision::Deny,
-                _ => Decision::Adapter(&adapters::STDIO_FILES),
+                _ => Decision::Adapter(adapters::stream_owner(app.wrap_files, app.wrap_sockets)),
             }
         }
         // Plumbing, not capabilities: streams, pollables and errors only act on resources the

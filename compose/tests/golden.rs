@@ -211,7 +211,7 @@ fn the_denial_table_in_the_docs_is_current() {
 }
 
 /// Runs the `interpose` binary in `dir`, expecting it to fail; returns its stderr.
-fn interpose_fails(args: &[&str], dir: &Path) -> String {
+fn interpose_fails(case: &str, args: &[&str], dir: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_interpose"))
         .args(args)
         .current_dir(dir)
@@ -219,7 +219,7 @@ fn interpose_fails(args: &[&str], dir: &Path) -> String {
         .expect("running interpose");
     assert!(
         !out.status.success(),
-        "interpose {args:?} succeeded: {}",
+        "{case}: interpose {args:?} succeeded: {}",
         String::from_utf8_lossy(&out.stdout)
     );
     String::from_utf8(out.stderr).expect("UTF-8 output")
@@ -261,8 +261,8 @@ fn compose_errors_read_well() {
             r#"{"default": "deny"}"#,
         ),
         (
-            "null-stream-beside-sockets",
-            programs::TCP_CLIENT.to_vec(),
+            "null-stream-beside-http",
+            programs::HTTP_CLIENT.to_vec(),
             r#"{"stdio": {"stdout": "null"}}"#,
         ),
         (
@@ -286,6 +286,7 @@ fn compose_errors_read_well() {
         std::fs::write(ws.path().join("app.wasm"), app).unwrap();
         std::fs::write(ws.path().join("policy.json"), policy).unwrap();
         let stderr = interpose_fails(
+            name,
             &[
                 "compose",
                 "app.wasm",

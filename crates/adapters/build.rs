@@ -13,7 +13,8 @@ mod deny;
 
 /// (name, package, its features) of every adapter. `fs` is built twice: `fs-paths` checks path
 /// globs, `fs` leaves that code out (see `crates/fs/Cargo.toml`); so are `http` (`http-headers`
-/// also rewrites headers) and `stdio` (`stdio-files` also wraps the filesystem).
+/// also rewrites headers) and `stdio` (`stdio-files`, `stdio-sockets` and `stdio-files-sockets` also wrap the
+/// filesystem, TCP sockets or both).
 const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("env", "interpose-env", &[]),
     ("fs", "interpose-fs", &[]),
@@ -29,6 +30,16 @@ const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("sockets", "interpose-sockets", &[]),
     ("stdio", "interpose-stdio", &[]),
     ("stdio-files", "interpose-stdio", &["interpose-stdio/files"]),
+    (
+        "stdio-sockets",
+        "interpose-stdio",
+        &["interpose-stdio/sockets"],
+    ),
+    (
+        "stdio-files-sockets",
+        "interpose-stdio",
+        &["interpose-stdio/files", "interpose-stdio/sockets"],
+    ),
 ];
 
 fn main() {

@@ -180,12 +180,12 @@ fn a_denied_stream_beside_files_is_empty_and_files_still_work() {
 }
 
 #[test]
-fn a_denied_stream_stops_the_app_with_a_line_when_sockets_reach_the_host() {
-    // Sockets hand out host streams, so stdin cannot be an empty stream of interpose's own;
-    // asked for, it stops the app, saying why.
+fn a_denied_stream_stops_the_app_with_a_line_when_http_reaches_the_host() {
+    // HTTP bodies are host streams interpose does not wrap, so stdin cannot be an empty stream
+    // of interpose's own; asked for, it stops the app, saying why.
     let composed = compose(
-        programs::TCP_CLIENT,
-        r#"{"sockets": "host", "stdio": {"stdin": "deny"}}"#,
+        programs::HTTP_CLIENT,
+        r#"{"http": "host", "stdio": {"stdin": "deny"}}"#,
     );
     assert_eq!(
         interpose::inspect(&composed)
@@ -193,7 +193,13 @@ fn a_denied_stream_stops_the_app_with_a_line_when_sockets_reach_the_host() {
             .route("wasi:cli/stdin"),
         Some(&Route::Denied)
     );
-    let outcome = run_raw(&composed, args(&["tcp_client", "stdin"]));
+    let outcome = run_raw(
+        &composed,
+        RunOptions {
+            http: true,
+            ..args(&["http_client", "stdin"])
+        },
+    );
     assert!(outcome.trap.is_some(), "{outcome:?}");
     let stderr = String::from_utf8_lossy(&outcome.stderr);
     assert_eq!(
@@ -214,31 +220,20 @@ fn null_streams_need_the_other_sources_of_streams_denied() {
         .unwrap();
     let plugged: Vec<String> = composition.plugged().into_iter().map(|(a, _)| a).collect();
     assert_eq!(plugged, ["stdio-files"]);
-    // Sockets are not (yet): `tcp_client` connects.
-    let composed = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
-        .compose(programs::TCP_CLIENT);
-    let Err(err) = composed else {
-        panic!("composed although the app's sockets reach the host");
-    };
-    assert!(
-        matches!(err, ComposeError::NullStdioWithStreams(_)),
-        "{err}"
-    );
-    let message = err.to_string();
-    assert!(message.contains("`wasi:sockets/tcp@"), "{message}");
-    assert!(message.contains("\"sockets\": \"deny\""), "{message}");
-    // Denying sockets is enough for this app.
-    compose(
-        programs::TCP_CLIENT,
-        r#"{"stdio": {"stdout": "null"}, "sockets": "deny"}"#,
-    );
-    // HTTP bodies are streams too; denying HTTP takes its types along.
+    // So are TCP sockets.
+    let composition = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
+        .compose(programs::TCP_CLIENT)
+        .unwrap();
+    let plugged: Vec<String> = composition.plugged().into_iter().map(|(a, _)| a).collect();
+    assert_eq!(plugged, ["stdio-sockets"]);
+    // HTTP bodies are streams too, and not wrapped (yet); denying HTTP takes its types along.
     let err = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
         .compose(programs::HTTP_CLIENT)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(err.contains("`wasi:http/types@"), "{err}");
+    assert!(err.contains("\"http\": \"deny\""), "{err}");
     let composed = compose(
         programs::HTTP_CLIENT,
         r#"{"stdio": {"stdout": "null"}, "http": "deny"}"#,

@@ -4,33 +4,40 @@
 //! or discarding one. So this adapter exports `wasi:io/streams`, and every stream the app holds
 //! is ours: a null stream, or a wrapper that forwards each call to a host stream (the bytes
 //! written or read are copied through the adapter; a splice between two host streams stays on
-//! the host). Built with the `files` feature (the `stdio-files` adapter) it also wraps
-//! `wasi:filesystem`, so that file streams are ours too ([`files`]); the composer plugs it only
-//! when every other interface that hands out streams (sockets, HTTP) is denied.
+//! the host). Built with the `files` feature it also wraps `wasi:filesystem`, so that file
+//! streams are ours too (`files`), and with `sockets` it wraps `wasi:sockets/tcp` for the streams
+//! of connections (`sockets`); the composer plugs the variant the app needs, and only when
+//! nothing else that hands out streams (HTTP) reaches the host.
 //!
 //! A null input stream is at its end (`closed`); a null output stream accepts everything and
 //! keeps nothing. Their pollables are ready at once. A denied stream is the same.
 
-#[cfg(not(feature = "files"))]
-mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "interpose:adapters/stdio",
-        generate_all,
-    });
+/// One world per feature set: `stdio`, `stdio-files`, `stdio-sockets`, `stdio-files-sockets`.
+macro_rules! bindings {
+    ($world:literal) => {
+        mod bindings {
+            wit_bindgen::generate!({
+                path: "../../wit",
+                world: $world,
+                generate_all,
+            });
+        }
+    };
 }
 
-#[cfg(feature = "files")]
-mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "interpose:adapters/stdio-files",
-        generate_all,
-    });
-}
+#[cfg(not(any(feature = "files", feature = "sockets")))]
+bindings!("interpose:adapters/stdio");
+#[cfg(all(feature = "files", not(feature = "sockets")))]
+bindings!("interpose:adapters/stdio-files");
+#[cfg(all(feature = "sockets", not(feature = "files")))]
+bindings!("interpose:adapters/stdio-sockets");
+#[cfg(all(feature = "files", feature = "sockets"))]
+bindings!("interpose:adapters/stdio-files-sockets");
 
 #[cfg(feature = "files")]
 mod files;
+#[cfg(feature = "sockets")]
+mod sockets;
 
 use std::sync::OnceLock;
 

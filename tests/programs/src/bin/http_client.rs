@@ -4,13 +4,21 @@
 //!
 //! `METHOD:URL|name=value|...` also sets those headers, and first prints the request's headers
 //! as the app reads them back: `METHOD URL: app sees name=value; ...`. `@authority=HOST:PORT`
-//! is not a header: it retargets the request after its body was taken.
+//! is not a header: it retargets the request after its body was taken. The argument `stdin`
+//! reads the standard input to its end instead: `stdin: N bytes`.
 
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
 
 fn main() {
     for arg in std::env::args().skip(1) {
+        if arg == "stdin" {
+            // Reads the standard input to its end: `stdin: N bytes`.
+            let mut input = Vec::new();
+            let read = std::io::Read::read_to_end(&mut std::io::stdin(), &mut input);
+            println!("stdin: {:?} bytes", read.map_err(|e| e.kind()));
+            continue;
+        }
         let mut parts = arg.split('|');
         let target = parts.next().unwrap_or_default();
         let (retarget, headers): (Vec<_>, Vec<_>) = parts
