@@ -24,7 +24,7 @@ use wasm_encoder::{
     FunctionSection, GlobalSection, GlobalType, ImportSection, Instruction, MemArg, MemorySection,
     MemoryType, Module, TypeSection, ValType,
 };
-use wit_component::{ComponentEncoder, DecodedWasm, StringEncoding};
+use wit_component::DecodedWasm;
 use wit_parser::abi::{AbiVariant, WasmType};
 use wit_parser::{
     Function as WitFunction, FunctionKind, Handle, Int, LiftLowerAbi, ManglingAndAbi, Resolve,
@@ -45,18 +45,7 @@ const PAGE: u32 = 65536;
 pub fn build(denied: &[&'static Deniable]) -> Result<Vec<u8>, String> {
     let (resolve, world) = denied_world(denied)?;
     let mut module = Generator::new(&resolve, world, denied)?.module();
-    wit_component::embed_component_metadata(
-        &mut module,
-        &resolve,
-        world,
-        StringEncoding::UTF8,
-        false,
-    )
-    .map_err(|e| format!("{e:?}"))?;
-    ComponentEncoder::default()
-        .module(&module)
-        .and_then(|e| e.validate(true).encode())
-        .map_err(|e| format!("{e:?}"))
+    crate::policy_component::componentize(&mut module, &resolve, world)
 }
 
 /// The WIT of the denial component exporting `denied`.

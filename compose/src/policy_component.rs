@@ -37,16 +37,20 @@ pub fn build(payload: &[u8]) -> Result<Vec<u8>, String> {
     let world = resolve
         .select_world(&[package], Some("policy"))
         .map_err(|e| format!("{e:?}"))?;
-    wit_component::embed_component_metadata(
-        &mut module,
-        &resolve,
-        world,
-        StringEncoding::UTF8,
-        false,
-    )
-    .map_err(|e| format!("{e:?}"))?;
+    componentize(&mut module, &resolve, world)
+}
+
+/// A component of a generated core `module` that implements `world` (of `resolve`), validated:
+/// the step every generated component (this one, the denial component) ends with.
+pub(crate) fn componentize(
+    module: &mut Vec<u8>,
+    resolve: &Resolve,
+    world: wit_parser::WorldId,
+) -> Result<Vec<u8>, String> {
+    wit_component::embed_component_metadata(module, resolve, world, StringEncoding::UTF8, false)
+        .map_err(|e| format!("{e:?}"))?;
     ComponentEncoder::default()
-        .module(&module)
+        .module(module)
         .and_then(|e| e.validate(true).encode())
         .map_err(|e| format!("{e:?}"))
 }
