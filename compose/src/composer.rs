@@ -2,15 +2,16 @@
 
 use std::collections::BTreeMap;
 
+use interpose_policy::Policy;
 use interpose_policy::compiled::{self, CompiledPolicy, Route};
-use interpose_policy::{DefaultAccess, Policy, StreamPolicy};
 use wac_graph::types::{ItemKind, Package, World};
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 
 use crate::adapters::{self, Adapter, unversioned};
 use crate::deny;
+use crate::plan;
 use crate::policy_component::{self, SOURCE_INTERFACE};
-use crate::routing::{self, AppContext, Decision, Refusal, Unattenuable};
+use crate::routing::{Decision, Unattenuable};
 use interpose_adapters::Deniable;
 
 /// Why a component could not be composed.
@@ -203,84 +204,11 @@ impl Composer {
             .map_err(|e| ComposeError::Invalid(format!("{e:#}")))?;
         let app_world = graph.types()[app_package.ty()].clone();
 
-        let serves_http = app_world
-            .exports
-            .keys()
-            .any(|e| unversioned(e) == "wasi:http/incoming-handler");
-        let own_streams = self.wants_own_streams(&app_world);
-        let base_context = AppContext {
-            own_streams: false,
-            wrap_files: false,
-            wrap_sockets: false,
-            serves_http,
-        };
-        // With streams of interpose's own, files and TCP sockets the app reaches are wrapped too.
-        let reaches = |prefix: &str| {
-            app_world.imports.keys().any(|import| {
-                let base = unversioned(import);
-                base.starts_with(prefix)
-                    && adapters::wrapped_source(base)
-                    && routing::inner(&self.policy, import, &base_context)
-                        .is_some_and(|d| d != Decision::Deny)
-            })
-        };
-        let mut context = AppContext {
-            own_streams,
-            wrap_files: own_streams && reaches("wasi:filesystem/"),
-            wrap_sockets: own_streams && reaches("wasi:sockets/"),
-            ..base_context
-        };
-        let (mut decisions, mut routes) = self.decide(&app_world, &context)?;
-        if context.own_streams {
-            // The app's streams become the `stdio` adapter's, so nothing may hand it the host's.
-            let streams_elsewhere: Vec<String> = decisions
-                .iter()
-                .filter(|(import, decision)| {
-                    adapters::STREAM_SOURCES.contains(&unversioned(import))
-                        && **decision != Decision::Deny
-                        && !matches!(decision, Decision::Adapter(a) if adapters::OWN_STREAMS.contains(a))
-                })
-                .map(|(import, _)| import.clone())
-                .collect();
-            let has_null = self.policy.stdio.as_ref().is_some_and(|s| s.has_null());
-            if !streams_elsewhere.is_empty() && has_null {
-                return Err(ComposeError::NullStdioWithStreams(streams_elsewhere));
-            }
-            if !streams_elsewhere.is_empty() {
-                // Only denied streams: the denial component's, which stop the app when asked
-                // for (see docs/policy.md).
-                context.own_streams = false;
-                context.wrap_files = false;
-                context.wrap_sockets = false;
-                (decisions, routes) = self.decide(&app_world, &context)?;
-            }
-        }
-        // What the stream owner wraps (files, TCP sockets) goes on to what the policy decides
-        // for it; that is the route `inspect` reports.
-        let mut inner: BTreeMap<String, Decision> = BTreeMap::new();
-        for (import, route) in &mut routes {
-            let owner = matches!(decisions[import], Decision::Adapter(a) if adapters::OWN_STREAMS.contains(&a));
-            if owner && adapters::wrapped_source(unversioned(import)) {
-                let decision = routing::inner(&self.policy, import, &context)
-                    .ok_or_else(|| internal(format!("no route for {import}")))?;
-                *route = decision.route();
-                inner.insert(import.clone(), decision);
-            }
-        }
-        let wraps_http_types = routes.iter().any(|(import, route)| {
-            unversioned(import) == "wasi:http/types" && matches!(route, Route::Adapter(_))
-        });
-        if let Some(export) = app_world
-            .exports
-            .keys()
-            .find(|e| wraps_http_types && unversioned(e) == "wasi:http/incoming-handler")
-        {
-            return Err(ComposeError::HeadersWhileServing(export.clone()));
-        }
-        if routes
-            .iter()
-            .all(|(_, r)| matches!(r, Route::Host | Route::AllowedUnknown | Route::Unknown))
-        {
+        let imports: Vec<String> = app_world.imports.keys().cloned().collect();
+        let exports: Vec<String> = app_world.exports.keys().cloned().collect();
+        let plan = plan::plan(&self.policy, &imports, &exports)?;
+        let routes = plan.routes();
+        if plan.passes_through() {
             return Ok(Composition {
                 component: app.to_vec(),
                 routes,
@@ -290,54 +218,26 @@ impl Composer {
 
         let mut compiled = self.compiled.clone();
         compiled.routes = routes.clone();
-        if context.own_streams {
-            let strict = self.policy.default == DefaultAccess::Deny;
-            let stdio = self.policy.stdio.unwrap_or_default();
-            compiled.stdio = Some(stdio.compile(strict));
+        if plan.stdio.is_some() {
+            compiled.stdio = plan.stdio;
         }
-        let mut host_denied: Vec<&'static Deniable> = Vec::new();
-        if let Some(stdio) = compiled.stdio {
-            use interpose_policy::stdio::StreamRule;
-            for (interface, rule) in [
-                ("wasi:cli/stdin", stdio.stdin),
-                ("wasi:cli/stdout", stdio.stdout),
-                ("wasi:cli/stderr", stdio.stderr),
-            ] {
-                if rule != StreamRule::Inherit {
-                    host_denied.extend(interpose_adapters::deniable(interface));
-                }
-            }
-        }
-        // One denial component for everything the composition denies.
-        let mut denied: Vec<&'static Deniable> = Vec::new();
-        for (import, decision) in &decisions {
-            if *decision == Decision::Deny {
-                let row = interpose_adapters::deniable(unversioned(import))
-                    .ok_or_else(|| internal(format!("nothing can deny {import}")))?;
-                if !denied.contains(&row) {
-                    denied.push(row);
-                }
-            }
-        }
+        let decisions = plan.decisions();
+        let inner = plan.inner();
         let app_id = graph.register_package(app_package).map_err(internal)?;
         let mut wiring = Wiring {
             graph,
             app_world: &app_world,
             decisions: &decisions,
             compiled: &compiled,
-            denied: &denied,
-            host_denied: &host_denied,
+            denied: &plan.denied,
+            host_denied: &plan.host_denied,
             inner: &inner,
             host_imports: BTreeMap::new(),
             loaded: BTreeMap::new(),
             providers: BTreeMap::new(),
             policy_export: None,
         };
-        let used: Vec<&'static Adapter> = adapters::ALL
-            .iter()
-            .copied()
-            .filter(|adapter| decisions.values().any(|d| *d == Decision::Adapter(adapter)))
-            .collect();
+        let used = plan.adapters();
         wiring.import_what_adapters_wrap(&used)?;
         // The policy is baked in even when no adapter reads it (only denials), so that
         // `inspect` can tell what the component does.
@@ -383,64 +283,6 @@ impl Composer {
             component,
             routes,
             adapted: adapted.adapted,
-        })
-    }
-}
-
-impl Composer {
-    /// Where each of the app's imports goes, and the routes baked in for `inspect`.
-    #[allow(clippy::type_complexity)]
-    fn decide(
-        &self,
-        app_world: &World,
-        context: &AppContext,
-    ) -> Result<(BTreeMap<String, Decision>, Vec<(String, Route)>), ComposeError> {
-        let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
-        let mut undecided = Vec::new();
-        let mut unattenuable = Vec::new();
-        let mut routes = Vec::new();
-        for import in app_world.imports.keys() {
-            match routing::decide(&self.policy, import, context) {
-                Ok(decision) => {
-                    routes.push((import.clone(), decision.route()));
-                    decisions.insert(import.clone(), decision);
-                }
-                Err(Refusal::Undecided) => undecided.push(import.clone()),
-                Err(Refusal::Unattenuable(refused)) => unattenuable.push(refused),
-            }
-        }
-        if !unattenuable.is_empty() {
-            return Err(ComposeError::CannotAttenuate {
-                imports: unattenuable,
-                strict: self.policy.default == DefaultAccess::Deny,
-            });
-        }
-        if !undecided.is_empty() {
-            return Err(ComposeError::UndecidedImports(undecided));
-        }
-        Ok((decisions, routes))
-    }
-
-    /// Whether the app's standard streams should be the `stdio` adapter's: one is `"null"`, or
-    /// one the app imports is denied (an empty stream answers better than a trap).
-    fn wants_own_streams(&self, app_world: &World) -> bool {
-        let stdio = self.policy.stdio.as_ref();
-        if stdio.is_some_and(|s| s.has_null()) {
-            return true;
-        }
-        let strict = self.policy.default == DefaultAccess::Deny;
-        app_world.imports.keys().any(|import| {
-            let pick = match unversioned(import) {
-                "wasi:cli/stdin" => stdio.and_then(|s| s.stdin),
-                "wasi:cli/stdout" => stdio.and_then(|s| s.stdout),
-                "wasi:cli/stderr" => stdio.and_then(|s| s.stderr),
-                _ => return false,
-            };
-            adapters::version_served(import)
-                && match pick {
-                    Some(stream) => stream == StreamPolicy::Deny,
-                    None => strict,
-                }
         })
     }
 }

@@ -11,6 +11,7 @@ mod composer;
 pub mod deny;
 pub mod inspect;
 pub mod output;
+pub mod plan;
 pub mod policy_component;
 pub mod policy_source;
 pub mod routing;

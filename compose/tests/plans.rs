@@ -1,0 +1,172 @@
+//! Golden plans, in the manner of wac's `tests/graphs`: each directory under `tests/plans` holds
+//! a `policy.json` and an app given as WAT (`app.wat`: only its import and export names matter),
+//! and `plan.txt`, the plan `interpose::plan::plan` makes of them, or the error. Neither a guest
+//! build nor wasmtime is needed. Rewrite the expectations with `BLESS=1` and review the diff.
+
+use std::path::Path;
+
+/// A component importing each name as an empty instance and exporting each as one.
+fn app(imports: &[&str], exports: &[&str]) -> String {
+    let mut text = String::from("(component\n");
+    for import in imports {
+        text += &format!("  (import \"{import}\" (instance))\n");
+    }
+    for (i, export) in exports.iter().enumerate() {
+        text += &format!("  (instance $e{i})\n  (export \"{export}\" (instance $e{i}))\n");
+    }
+    text + ")\n"
+}
+
+#[test]
+fn plans_match_their_golden_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plans");
+    let mut mismatches = Vec::new();
+    let mut cases = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        cases += 1;
+        let policy_text = std::fs::read_to_string(dir.join("policy.json")).unwrap();
+        let wat = std::fs::read_to_string(dir.join("app.wat")).unwrap();
+        let component = wat::parse_str(&wat).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let inspection = interpose::inspect(&component).unwrap();
+        let actual = match interpose::Policy::parse(&policy_text, "policy.json") {
+            Err(e) => format!("error: {e}\n"),
+            Ok(policy) => {
+                match interpose::plan::plan(&policy, &inspection.imports, &inspection.exports) {
+                    Ok(plan) => plan.to_string(),
+                    Err(e) => format!("error: {e}\n"),
+                }
+            }
+        };
+        let expected_file = dir.join("plan.txt");
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(&expected_file, &actual).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_file).unwrap_or_default();
+        if expected != actual {
+            mismatches.push(format!(
+                "{} differs (BLESS=1 to accept):\n--- expected\n{expected}--- actual\n{actual}",
+                dir.display()
+            ));
+        }
+    }
+    assert!(cases > 0, "no cases under {}", root.display());
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+/// Writes the cases below (run once with `WRITE_PLAN_CASES=1` to create or reset them).
+#[test]
+fn plan_cases_exist() {
+    let cli = [
+        "wasi:cli/environment@0.2.6",
+        "wasi:cli/exit@0.2.6",
+        "wasi:cli/stdin@0.2.6",
+        "wasi:cli/stdout@0.2.6",
+        "wasi:cli/stderr@0.2.6",
+        "wasi:io/error@0.2.6",
+        "wasi:io/poll@0.2.6",
+        "wasi:io/streams@0.2.6",
+        "wasi:clocks/monotonic-clock@0.2.6",
+        "wasi:clocks/wall-clock@0.2.6",
+        "wasi:random/random@0.2.6",
+    ];
+    let files = [
+        "wasi:filesystem/types@0.2.6",
+        "wasi:filesystem/preopens@0.2.6",
+    ];
+    let sockets = [
+        "wasi:sockets/network@0.2.6",
+        "wasi:sockets/instance-network@0.2.6",
+        "wasi:sockets/tcp@0.2.6",
+        "wasi:sockets/tcp-create-socket@0.2.6",
+        "wasi:sockets/ip-name-lookup@0.2.6",
+    ];
+    let http = ["wasi:http/types@0.2.6", "wasi:http/outgoing-handler@0.2.6"];
+    let everything: Vec<&str> = [&cli[..], &files, &sockets, &http].concat();
+    let cases: Vec<(&str, &str, Vec<&str>, Vec<&str>)> = vec![
+        (
+            "no-policy",
+            "{}",
+            everything.clone(),
+            vec!["wasi:cli/run@0.2.6"],
+        ),
+        (
+            "hermetic",
+            include_str!("../../policies/hermetic.json"),
+            everything.clone(),
+            vec![],
+        ),
+        (
+            "readonly",
+            include_str!("../../policies/readonly.json"),
+            everything.clone(),
+            vec![],
+        ),
+        (
+            "strict-files-and-sockets",
+            r#"{"default": "deny", "fs": {"mode": "read-only"},
+                "sockets": {"connect": ["127.0.0.1:80"]},
+                "stdio": {"stdout": "inherit", "stderr": "inherit"}}"#,
+            everything
+                .iter()
+                .copied()
+                .filter(|i| !i.starts_with("wasi:http"))
+                .collect(),
+            vec![],
+        ),
+        (
+            "strict-with-http",
+            r#"{"default": "deny", "http": "host",
+                "stdio": {"stdout": "inherit", "stderr": "inherit"}}"#,
+            [&cli[..], &http].concat(),
+            vec![],
+        ),
+        (
+            "null-beside-http",
+            r#"{"stdio": {"stdout": "null"}}"#,
+            [&cli[..], &http].concat(),
+            vec![],
+        ),
+        (
+            "serving-http-denied",
+            r#"{"http": "deny"}"#,
+            [&cli[..], &http].concat(),
+            vec!["wasi:http/incoming-handler@0.2.6"],
+        ),
+        (
+            "wasi-0-3",
+            r#"{"clocks": {"monotonic": "virtual"}}"#,
+            vec!["wasi:clocks/monotonic-clock@0.3.0"],
+            vec![],
+        ),
+        (
+            "unknown-import-allowed",
+            r#"{"default": "deny", "allow-imports": ["my:plugin/api"]}"#,
+            vec![
+                "my:plugin/api@1.0.0",
+                "wasi:cli/stdout@0.2.6",
+                "wasi:io/streams@0.2.6",
+            ],
+            vec![],
+        ),
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plans");
+    for (name, policy, imports, exports) in cases {
+        let dir = root.join(name);
+        let wat = app(&imports, &exports);
+        if std::env::var_os("WRITE_PLAN_CASES").is_some() {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("policy.json"), policy).unwrap();
+            std::fs::write(dir.join("app.wat"), &wat).unwrap();
+            continue;
+        }
+        assert!(
+            dir.join("app.wat").exists(),
+            "{name}: run with WRITE_PLAN_CASES=1"
+        );
+    }
+}

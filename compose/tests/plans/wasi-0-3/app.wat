@@ -1,0 +1,3 @@
+(component
+  (import "wasi:clocks/monotonic-clock@0.3.0" (instance))
+)
