@@ -157,16 +157,45 @@ pub const STDIO_FILES_SOCKETS: Adapter = Adapter {
     private: &["wasi:clocks/monotonic-clock"],
 };
 
-/// The adapters whose streams are the app's when it has streams of interpose's own.
-pub const OWN_STREAMS: &[&Adapter] = &[&STDIO, &STDIO_FILES, &STDIO_SOCKETS, &STDIO_FILES_SOCKETS];
+/// `stdio` for an app that reaches HTTP: it wraps `wasi:http` too, and files and TCP sockets.
+/// Built against WASI 0.2.12 (as `http-headers`, for `wasi:http/types`); what it wraps that the
+/// app does not import is served by a denial component inside, never by the host.
+pub const STDIO_ALL: Adapter = Adapter {
+    name: "stdio-all",
+    component: interpose_adapters::STDIO_ALL,
+    interfaces: &[
+        "wasi:io/streams",
+        "wasi:cli/stdin",
+        "wasi:cli/stdout",
+        "wasi:cli/stderr",
+        "wasi:filesystem/types",
+        "wasi:filesystem/preopens",
+        "wasi:sockets/tcp",
+        "wasi:sockets/tcp-create-socket",
+        "wasi:http/types",
+        "wasi:http/outgoing-handler",
+    ],
+    private: &["wasi:clocks/monotonic-clock"],
+};
 
-/// The adapter owning the app's streams when it reaches files and/or TCP sockets, which it wraps.
-pub fn stream_owner(files: bool, sockets: bool) -> &'static Adapter {
-    match (files, sockets) {
-        (false, false) => &STDIO,
-        (true, false) => &STDIO_FILES,
-        (false, true) => &STDIO_SOCKETS,
-        (true, true) => &STDIO_FILES_SOCKETS,
+/// The adapters whose streams are the app's when it has streams of interpose's own.
+pub const OWN_STREAMS: &[&Adapter] = &[
+    &STDIO,
+    &STDIO_FILES,
+    &STDIO_SOCKETS,
+    &STDIO_FILES_SOCKETS,
+    &STDIO_ALL,
+];
+
+/// The adapter owning the app's streams when it reaches files, TCP sockets and/or HTTP, which it
+/// wraps.
+pub fn stream_owner(files: bool, sockets: bool, http: bool) -> &'static Adapter {
+    match (files, sockets, http) {
+        (_, _, true) => &STDIO_ALL,
+        (false, false, false) => &STDIO,
+        (true, false, false) => &STDIO_FILES,
+        (false, true, false) => &STDIO_SOCKETS,
+        (true, true, false) => &STDIO_FILES_SOCKETS,
     }
 }
 
@@ -176,6 +205,8 @@ pub fn wrapped_source(interface: &str) -> bool {
     interface.starts_with("wasi:filesystem/")
         || interface == "wasi:sockets/tcp"
         || interface == "wasi:sockets/tcp-create-socket"
+        || interface == "wasi:http/types"
+        || interface == "wasi:http/outgoing-handler"
 }
 
 /// The interfaces besides `wasi:cli/std*` that hand the app streams. With a `"null"` standard
@@ -200,6 +231,7 @@ pub const ALL: &[&Adapter] = &[
     &STDIO_FILES,
     &STDIO_SOCKETS,
     &STDIO_FILES_SOCKETS,
+    &STDIO_ALL,
 ];
 
 /// What an adapter that writes a line to the host's stderr before it stops the app imports for

@@ -55,9 +55,9 @@ pub enum ComposeError {
     },
     #[error(
         "a \"null\" stream in `stdio` is a stream of interpose's own, so all of the app's streams \
-         become interpose's; interpose wraps files and TCP sockets for that, but not yet HTTP, \
-         which the app reaches: {}; deny it (`\"http\": \"deny\"`, or `\"default\": \"deny\"` \
-         without an `http` section)",
+         become interpose's; interpose wraps files, TCP sockets and HTTP for that, but an app \
+         serving HTTP gets the host's requests, whose streams are the host's: {}; use \
+         \"inherit\" (or \"deny\") for this app's standard streams",
         quoted(.0)
     )]
     NullStdioWithStreams(Vec<String>),
@@ -230,7 +230,7 @@ impl Composer {
             decisions: &decisions,
             compiled: &compiled,
             denied: &plan.denied,
-            host_denied: &plan.host_denied,
+            host_denied: plan.host_denied.clone(),
             inner: &inner,
             host_imports: BTreeMap::new(),
             loaded: BTreeMap::new(),
@@ -238,6 +238,7 @@ impl Composer {
             policy_export: None,
         };
         let used = plan.adapters();
+        wiring.deny_what_the_app_does_not_reach(&used)?;
         wiring.import_what_adapters_wrap(&used)?;
         // The policy is baked in even when no adapter reads it (only denials), so that
         // `inspect` can tell what the component does.
@@ -324,7 +325,7 @@ struct Wiring<'a> {
     denied: &'a [&'static Deniable],
     /// What the host-side denial component exports: the standard streams the `stdio` adapter
     /// does not take from the host.
-    host_denied: &'a [&'static Deniable],
+    host_denied: Vec<&'static Deniable>,
     /// Where what the stream owner wraps (files, TCP sockets) goes on to, by the app's import.
     inner: &'a BTreeMap<String, Decision>,
     /// Host imports by name.
@@ -367,8 +368,10 @@ impl Wiring<'_> {
             Decision::Adapter(a) if adapters::OWN_STREAMS.contains(&a)
         );
         if let Some(a) = importer_adapter {
-            if owns_streams && let Some(inner) = app_import.and_then(|(n, _)| self.inner.get(n)) {
-                // What a stream owner wraps (files, TCP sockets): the policy's.
+            let inner = app_import.and_then(|(n, _)| self.inner.get(n));
+            if let (Some(inner), false) = (inner, a.interfaces.contains(&base) && !owns_streams) {
+                // What a stream owner wraps (files, TCP sockets, HTTP) is the policy's for the
+                // owner itself and for every adapter behind it (the `http` adapter's types).
                 decision = *inner;
             } else if a.interfaces.contains(&base)
                 || (base == "wasi:io/streams" && !owns_streams && app_streams_are_ours)
@@ -383,8 +386,11 @@ impl Wiring<'_> {
         // What a provider uses for itself is the host's, whatever the app's goes to.
         let private =
             importer.is_some_and(|(i, _)| i == Provider::HostDeny || i.private().contains(&base));
-        // The host streams the `stdio` adapter replaces are not the app's to reach.
-        let replaced_stream = owns_streams && self.host_denied.iter().any(|d| d.interface == base);
+        // The host streams the stream owner replaces, and what it wraps that the app does not
+        // reach, are not the host's to serve.
+        let replaced_stream = owns_streams
+            && (app_import.is_none() || base.starts_with("wasi:cli/std"))
+            && self.host_denied.iter().any(|d| d.interface == base);
         let provider = match decision {
             _ if replaced_stream => Some(Provider::HostDeny),
             _ if private => None,
@@ -461,7 +467,7 @@ impl Wiring<'_> {
             ),
             Provider::HostDeny => (
                 "interpose:deny-host".to_owned(),
-                deny::build(self.host_denied).map_err(internal)?,
+                deny::build(&self.host_denied).map_err(internal)?,
             ),
             Provider::DenyReport => (
                 "interpose:deny-report".to_owned(),
@@ -474,6 +480,35 @@ impl Wiring<'_> {
         let id = self.graph.register_package(package).map_err(internal)?;
         self.loaded.insert(provider, (id, world.clone()));
         Ok((id, world))
+    }
+
+    /// What a stream owner wraps but the app does not import (the files of an app that only
+    /// reaches HTTP, say) is served by the host-side denial component, not imported from the
+    /// host: the output must not reach what the app cannot.
+    fn deny_what_the_app_does_not_reach(
+        &mut self,
+        used: &[&'static Adapter],
+    ) -> Result<(), ComposeError> {
+        for owner in used.iter().filter(|a| adapters::OWN_STREAMS.contains(a)) {
+            let (_, world) = self.load(Provider::Adapter(owner.name))?;
+            for import in world.imports.keys() {
+                let base = unversioned(import);
+                let app_imports = self
+                    .app_world
+                    .imports
+                    .keys()
+                    .any(|n| adapters::same_interface(n, import));
+                if app_imports || owner.private.contains(&base) {
+                    continue;
+                }
+                if let Some(row) = interpose_adapters::deniable(base)
+                    && !self.host_denied.contains(&row)
+                {
+                    self.host_denied.push(row);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Makes the host imports that adapters wrap, with the adapters' types, before anything

@@ -153,6 +153,7 @@ pub fn plan(policy: &Policy, imports: &[String], exports: &[String]) -> Result<P
         own_streams: false,
         wrap_files: false,
         wrap_sockets: false,
+        wrap_http: false,
         serves_http,
     };
     // With streams of interpose's own, files and TCP sockets the app reaches are wrapped too.
@@ -168,6 +169,8 @@ pub fn plan(policy: &Policy, imports: &[String], exports: &[String]) -> Result<P
         own_streams,
         wrap_files: own_streams && reaches("wasi:filesystem/"),
         wrap_sockets: own_streams && reaches("wasi:sockets/"),
+        // An app serving HTTP gets the host's requests, of the host's types: those stay.
+        wrap_http: own_streams && !serves_http && reaches("wasi:http/"),
         ..base
     };
     let mut decisions = decide(policy, imports, &context)?;

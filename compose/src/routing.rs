@@ -223,6 +223,7 @@ pub fn inner(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision
             own_streams: false,
             wrap_files: false,
             wrap_sockets: false,
+            wrap_http: false,
             ..*app
         },
     )
@@ -239,6 +240,8 @@ pub struct AppContext {
     pub wrap_files: bool,
     /// With own streams, TCP sockets are reachable: the stream owner wraps `wasi:sockets/tcp`.
     pub wrap_sockets: bool,
+    /// With own streams, HTTP is reachable: the stream owner wraps `wasi:http`.
+    pub wrap_http: bool,
     /// The app exports `wasi:http/incoming-handler`: the host hands it requests of its own
     /// `wasi:http/types`, which must then stay the host's.
     pub serves_http: bool,
@@ -275,18 +278,27 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
         "wasi:io/streams" | "wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr"
             if app.own_streams =>
         {
-            Decision::Adapter(adapters::stream_owner(app.wrap_files, app.wrap_sockets))
+            Decision::Adapter(adapters::stream_owner(
+                app.wrap_files,
+                app.wrap_sockets,
+                app.wrap_http,
+            ))
         }
         // What hands out streams, when the app's are ours: wrapped by the stream owner in front
         // of what the policy decides for it.
         i if app.own_streams
             && adapters::wrapped_source(i)
             && (app.wrap_files || !i.starts_with("wasi:filesystem/"))
-            && (app.wrap_sockets || !i.starts_with("wasi:sockets/")) =>
+            && (app.wrap_sockets || !i.starts_with("wasi:sockets/"))
+            && (app.wrap_http || !i.starts_with("wasi:http/")) =>
         {
             match inner(policy, import, app)? {
                 Decision::Deny => Decision::Deny,
-                _ => Decision::Adapter(adapters::stream_owner(app.wrap_files, app.wrap_sockets)),
+                _ => Decision::Adapter(adapters::stream_owner(
+                    app.wrap_files,
+                    app.wrap_sockets,
+                    app.wrap_http,
+                )),
             }
         }
         // Plumbing, not capabilities: streams, pollables and errors only act on resources the

@@ -261,8 +261,15 @@ fn compose_errors_read_well() {
             r#"{"default": "deny"}"#,
         ),
         (
-            "null-stream-beside-http",
-            programs::HTTP_CLIENT.to_vec(),
+            "null-stream-in-an-http-server",
+            wat::parse_str(
+                r#"(component
+                     (import "wasi:cli/stdout@0.2.0" (instance $o))
+                     (import "wasi:http/types@0.2.0" (instance $t))
+                     (instance $h)
+                     (export "wasi:http/incoming-handler@0.2.0" (instance $h)))"#,
+            )
+            .unwrap(),
             r#"{"stdio": {"stdout": "null"}}"#,
         ),
         (

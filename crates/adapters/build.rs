@@ -40,6 +40,7 @@ const ADAPTERS: &[(&str, &str, &[&str])] = &[
         "interpose-stdio",
         &["interpose-stdio/files", "interpose-stdio/sockets"],
     ),
+    ("stdio-all", "interpose-stdio", &["interpose-stdio/http"]),
 ];
 
 fn main() {

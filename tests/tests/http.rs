@@ -423,3 +423,42 @@ fn inspect_says_when_header_changes_need_a_newer_host() {
             .is_empty()
     );
 }
+
+/// With a denied stdin (an empty stream of interpose's own), the app's streams are interpose's,
+/// so HTTP is wrapped by the `stdio-all` adapter in front of the allowlist: requests still go
+/// out as the allowlist says, and response bodies come back through interpose's streams.
+#[test]
+fn requests_work_when_the_apps_streams_are_interposes() {
+    let a = Server::start();
+    let json = format!(
+        r#"{{"stdio": {{"stdin": "deny"}}, "http": {{"allow": [
+            {{"authority": "127.0.0.1:{}", "methods": ["GET", "POST"], "schemes": ["http"]}}
+        ]}}}}"#,
+        a.port
+    );
+    let composition = Composer::new(policy(&json))
+        .compose(programs::HTTP_CLIENT)
+        .unwrap();
+    let plugged: Vec<String> = composition.plugged().into_iter().map(|(a, _)| a).collect();
+    assert!(
+        plugged.contains(&"stdio-all".to_owned()) && plugged.contains(&"http".to_owned()),
+        "{plugged:?}"
+    );
+    let url = a.url("/x");
+    assert_eq!(
+        client(
+            &composition.component,
+            &[
+                request("GET", &url),
+                request("POST", &url),
+                request("GET", "http://127.0.0.2:1/denied")
+            ]
+        ),
+        [
+            ok("GET", &url),
+            ok("POST", &url),
+            "GET http://127.0.0.2:1/denied: err ErrorCode::HttpRequestDenied".to_owned()
+        ]
+    );
+    assert_eq!(a.seen(), ["GET /x", "POST /x"]);
+}

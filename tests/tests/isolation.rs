@@ -34,6 +34,14 @@ fn exit_can_be_denied() {
     assert_eq!(outcome.exit_code, 1);
     assert!(outcome.trap.is_some(), "{outcome:?}");
     assert_eq!(String::from_utf8_lossy(&outcome.stdout), "exiting with 0\n");
+    // One line on stderr says why, naming the interface and the policy key.
+    assert_eq!(
+        String::from_utf8_lossy(&outcome.stderr).lines().next(),
+        Some(
+            "interpose: the policy denies `wasi:cli/exit` (key `exit`), and exit() has nothing \
+             to answer with, so the app is stopped"
+        )
+    );
 }
 
 #[test]
@@ -180,40 +188,60 @@ fn a_denied_stream_beside_files_is_empty_and_files_still_work() {
 }
 
 #[test]
-fn a_denied_stream_stops_the_app_with_a_line_when_http_reaches_the_host() {
-    // HTTP bodies are host streams interpose does not wrap, so stdin cannot be an empty stream
-    // of interpose's own; asked for, it stops the app, saying why.
-    let composed = compose(
-        programs::HTTP_CLIENT,
+fn a_denied_stream_is_the_denial_components_when_it_cannot_be_empty() {
+    // An app serving HTTP gets the host's requests, whose body streams are the host's: its
+    // streams cannot be interpose's, so a denied stdin is the denial component's, which stops
+    // the app with a line when asked for (as a denied `exit` does, below).
+    let serving = wat::parse_str(
+        r#"(component
+             (import "wasi:cli/stdin@0.2.0" (instance $i (export "get-stdin" (func))))
+             (import "wasi:http/types@0.2.0" (instance $t))
+             (instance $h)
+             (export "wasi:http/incoming-handler@0.2.0" (instance $h)))"#,
+    )
+    .unwrap();
+    let inspection = interpose::inspect(&serving).unwrap();
+    let plan = interpose::plan::plan(
+        &interpose_tests::policy(r#"{"http": "host", "stdio": {"stdin": "deny"}}"#),
+        &inspection.imports,
+        &inspection.exports,
+    )
+    .unwrap();
+    let stdin = &plan.imports[0];
+    assert_eq!(stdin.decision, interpose::routing::Decision::Deny, "{plan}");
+    assert!(plan.stdio.is_none(), "{plan}");
+}
+
+#[test]
+fn a_denied_stdin_is_empty_beside_http() {
+    // HTTP bodies are wrapped too (`stdio-all`), so stdin can be an empty stream of
+    // interpose's own.
+    let composition = Composer::new(interpose_tests::policy(
         r#"{"http": "host", "stdio": {"stdin": "deny"}}"#,
-    );
-    assert_eq!(
-        interpose::inspect(&composed)
-            .unwrap()
-            .route("wasi:cli/stdin"),
-        Some(&Route::Denied)
+    ))
+    .compose(programs::HTTP_CLIENT)
+    .unwrap();
+    let plugged: Vec<String> = composition.plugged().into_iter().map(|(a, _)| a).collect();
+    assert_eq!(plugged, ["stdio-all"]);
+    let imports = unversioned_imports(&composition.component);
+    assert!(
+        !imports
+            .iter()
+            .any(|i| i.starts_with("wasi:filesystem") || i.starts_with("wasi:sockets")),
+        "what the wrapper wraps and the app does not reach is not imported: {imports:?}"
     );
     let outcome = run_raw(
-        &composed,
+        &composition.component,
         RunOptions {
             http: true,
             ..args(&["http_client", "stdin"])
         },
     );
-    assert!(outcome.trap.is_some(), "{outcome:?}");
-    let stderr = String::from_utf8_lossy(&outcome.stderr);
-    assert_eq!(
-        stderr.lines().next(),
-        Some(
-            "interpose: the policy denies `wasi:cli/stdin` (key `stdio.stdin`), and get-stdin() \
-             has nothing to answer with, so the app is stopped"
-        ),
-        "{stderr}"
-    );
+    assert_eq!(stdout_lines(&outcome), ["stdin: Ok(0) bytes"]);
 }
 
 #[test]
-fn null_streams_need_the_other_sources_of_streams_denied() {
+fn null_streams_wrap_every_other_source_of_streams() {
     // Files are wrapped, so that their streams are interpose's too.
     let composition = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
         .compose(programs::FS_PROBE)
@@ -226,14 +254,13 @@ fn null_streams_need_the_other_sources_of_streams_denied() {
         .unwrap();
     let plugged: Vec<String> = composition.plugged().into_iter().map(|(a, _)| a).collect();
     assert_eq!(plugged, ["stdio-sockets"]);
-    // HTTP bodies are streams too, and not wrapped (yet); denying HTTP takes its types along.
-    let err = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
+    // So is HTTP.
+    let composition = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
         .compose(programs::HTTP_CLIENT)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-    assert!(err.contains("`wasi:http/types@"), "{err}");
-    assert!(err.contains("\"http\": \"deny\""), "{err}");
+        .unwrap();
+    let plugged: Vec<String> = composition.plugged().into_iter().map(|(a, _)| a).collect();
+    assert_eq!(plugged, ["stdio-all"]);
+    // Denying HTTP takes its types along: nothing of HTTP is imported.
     let composed = compose(
         programs::HTTP_CLIENT,
         r#"{"stdio": {"stdout": "null"}, "http": "deny"}"#,
@@ -243,6 +270,22 @@ fn null_streams_need_the_other_sources_of_streams_denied() {
         !imports.iter().any(|i| i.starts_with("wasi:http/")),
         "{imports:?}"
     );
+    // An app serving HTTP keeps the host's types (the host's requests come with them), whose
+    // body streams cannot be interpose's: a null stream is refused, naming them.
+    let serving = wat::parse_str(
+        r#"(component
+             (import "wasi:cli/stdout@0.2.0" (instance $o))
+             (import "wasi:http/types@0.2.0" (instance $t))
+             (instance $h)
+             (export "wasi:http/incoming-handler@0.2.0" (instance $h)))"#,
+    )
+    .unwrap();
+    let err = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
+        .compose(&serving)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("`wasi:http/types@"), "{err}");
 }
 
 fn echo_server() -> (TcpListener, String) {

@@ -14,10 +14,10 @@
 
 /// One world per feature set: `stdio`, `stdio-files`, `stdio-sockets`, `stdio-files-sockets`.
 macro_rules! bindings {
-    ($world:literal) => {
+    ($path:literal, $world:literal) => {
         mod bindings {
             wit_bindgen::generate!({
-                path: "../../wit",
+                path: $path,
                 world: $world,
                 generate_all,
             });
@@ -26,16 +26,20 @@ macro_rules! bindings {
 }
 
 #[cfg(not(any(feature = "files", feature = "sockets")))]
-bindings!("interpose:adapters/stdio");
+bindings!("../../wit", "interpose:adapters/stdio");
 #[cfg(all(feature = "files", not(feature = "sockets")))]
-bindings!("interpose:adapters/stdio-files");
+bindings!("../../wit", "interpose:adapters/stdio-files");
 #[cfg(all(feature = "sockets", not(feature = "files")))]
-bindings!("interpose:adapters/stdio-sockets");
-#[cfg(all(feature = "files", feature = "sockets"))]
-bindings!("interpose:adapters/stdio-files-sockets");
+bindings!("../../wit", "interpose:adapters/stdio-sockets");
+#[cfg(all(feature = "files", feature = "sockets", not(feature = "http")))]
+bindings!("../../wit", "interpose:adapters/stdio-files-sockets");
+#[cfg(feature = "http")]
+bindings!("../../wit/http-headers", "interpose:http-headers/stdio-all");
 
 #[cfg(feature = "files")]
 mod files;
+#[cfg(feature = "http")]
+mod http;
 #[cfg(feature = "sockets")]
 mod sockets;
 
