@@ -269,3 +269,56 @@ pub fn version_served(name: &str) -> bool {
 pub fn same_interface(a: &str, b: &str) -> bool {
     a == b || (unversioned(a) == unversioned(b) && version_served(a) && version_served(b))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table is checked against the adapters themselves: what each exports is what the table
+    /// says it serves, and what it uses privately it imports. A new adapter or WASI version that
+    /// disagrees with its row fails here, not in a composition.
+    #[test]
+    fn the_table_matches_the_adapters_worlds() {
+        for adapter in ALL {
+            let mut types = wac_graph::types::Types::default();
+            let package = wac_graph::types::Package::from_bytes(
+                adapter.name,
+                None,
+                adapter.component.to_vec(),
+                &mut types,
+            )
+            .unwrap();
+            let world = &types[package.ty()];
+            let mut exports: Vec<&str> = world.exports.keys().map(|e| unversioned(e)).collect();
+            exports.sort();
+            let mut listed = adapter.interfaces.to_vec();
+            listed.sort();
+            assert_eq!(
+                exports, listed,
+                "the exports of the `{}` adapter",
+                adapter.name
+            );
+            for private in adapter.private {
+                assert!(
+                    world.imports.keys().any(|i| unversioned(i) == *private),
+                    "the `{}` adapter does not import {private}",
+                    adapter.name
+                );
+            }
+            // Built against 0.2.x: routing serves an app's 0.2.x imports with it.
+            for export in world.exports.keys() {
+                assert!(version_served(export), "{export} of `{}`", adapter.name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_stream_owner_is_an_adapter() {
+        for owner in OWN_STREAMS {
+            assert!(ALL.contains(owner), "{}", owner.name);
+        }
+        for (files, sockets, http) in [(false, false, false), (true, true, true)] {
+            assert!(OWN_STREAMS.contains(&stream_owner(files, sockets, http)));
+        }
+    }
+}
