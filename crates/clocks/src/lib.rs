@@ -56,11 +56,7 @@ fn clocks() -> &'static Clocks {
     static CLOCKS: OnceLock<Clocks> = OnceLock::new();
     CLOCKS.get_or_init(|| {
         let rules: ClockRules =
-            compiled::decode_section(&compiled::read_source(source::len(), source::chunk), |e| {
-                e.clocks
-            })
-            .expect("interpose: the baked-in policy does not decode; recompose with this version")
-            .unwrap_or_default();
+            compiled::load_section_or_stop(source::len(), source::chunk, |e| e.clocks);
         Clocks {
             wall: match rules.wall {
                 WallRule::Host => Clock::Host,

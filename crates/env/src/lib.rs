@@ -24,13 +24,7 @@ struct EnvAdapter;
 /// adapter was built with; there is no error channel, so that is a trap.
 fn rules() -> &'static EnvRules {
     static RULES: OnceLock<EnvRules> = OnceLock::new();
-    RULES.get_or_init(|| {
-        compiled::decode_section(&compiled::read_source(source::len(), source::chunk), |e| {
-            e.env
-        })
-        .expect("interpose: the baked-in policy does not decode; recompose with this version")
-        .unwrap_or_default()
-    })
+    RULES.get_or_init(|| compiled::load_section_or_stop(source::len(), source::chunk, |e| e.env))
 }
 
 impl Guest for EnvAdapter {

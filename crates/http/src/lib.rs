@@ -43,11 +43,9 @@ fn rules() -> Option<&'static HttpRules> {
     static RULES: OnceLock<Option<HttpRules>> = OnceLock::new();
     RULES
         .get_or_init(|| {
-            compiled::decode_section(&compiled::read_source(source::len(), source::chunk), |e| {
-                e.http
-            })
-            .ok()
-            .map(Option::unwrap_or_default)
+            compiled::load_section(source::len(), source::chunk, |e| e.http)
+                .ok()
+                .map(Option::unwrap_or_default)
         })
         .as_ref()
 }

@@ -223,6 +223,30 @@ pub fn read_source(len: u32, chunk: impl Fn(u32) -> u64) -> Vec<u8> {
     bytes
 }
 
+/// The section `pick` chooses of the policy an adapter is served through
+/// `interpose:policy/source` (its `len` and `chunk` functions): how every adapter loads its
+/// rules. `None`: the policy has no such section.
+pub fn load_section<T: serde::de::DeserializeOwned>(
+    len: u32,
+    chunk: impl Fn(u32) -> u64,
+    pick: fn(Envelope) -> Option<Vec<u8>>,
+) -> Result<Option<T>, postcard::Error> {
+    decode_section(&read_source(len, chunk), pick)
+}
+
+/// [`load_section`] for an adapter whose functions have no error channel: a policy that does
+/// not decode was not made by the composer the adapter was built with, so it stops the app
+/// (saying why); a missing section is the default rules.
+pub fn load_section_or_stop<T: serde::de::DeserializeOwned + Default>(
+    len: u32,
+    chunk: impl Fn(u32) -> u64,
+    pick: fn(Envelope) -> Option<Vec<u8>>,
+) -> T {
+    load_section(len, chunk, pick)
+        .expect("interpose: the baked-in policy does not decode; recompose with this version")
+        .unwrap_or_default()
+}
+
 /// Decodes everything [`encode`] produced.
 pub fn decode(bytes: &[u8]) -> Result<CompiledPolicy, postcard::Error> {
     let (envelope, rest): (Envelope, _) = postcard::take_from_bytes(bytes)?;

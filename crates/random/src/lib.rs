@@ -24,12 +24,9 @@ use interpose_policy::random::{RandomRules, SeededRandom};
 fn generators() -> &'static Option<Mutex<SeededRandom>> {
     static GENERATORS: OnceLock<Option<Mutex<SeededRandom>>> = OnceLock::new();
     GENERATORS.get_or_init(|| {
-        let rules: Option<RandomRules> =
-            compiled::decode_section(&compiled::read_source(source::len(), source::chunk), |e| {
-                e.random
-            })
-            .expect("interpose: the baked-in policy does not decode; recompose with this version");
-        match rules.unwrap_or_default() {
+        let rules: RandomRules =
+            compiled::load_section_or_stop(source::len(), source::chunk, |e| e.random);
+        match rules {
             RandomRules::Seeded(seed) => Some(Mutex::new(SeededRandom::new(seed))),
             RandomRules::Deny => None,
             RandomRules::Host => panic!(

@@ -53,11 +53,9 @@ fn rules() -> Option<&'static SocketRules> {
     static RULES: OnceLock<Option<SocketRules>> = OnceLock::new();
     RULES
         .get_or_init(|| {
-            compiled::decode_section(&compiled::read_source(source::len(), source::chunk), |e| {
-                e.sockets
-            })
-            .ok()
-            .map(Option::unwrap_or_default)
+            compiled::load_section(source::len(), source::chunk, |e| e.sockets)
+                .ok()
+                .map(Option::unwrap_or_default)
         })
         .as_ref()
 }

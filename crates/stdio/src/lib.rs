@@ -60,13 +60,7 @@ const NULL_WRITE_BUDGET: u64 = 1 << 20;
 
 fn rules() -> &'static StdioRules {
     static RULES: OnceLock<StdioRules> = OnceLock::new();
-    RULES.get_or_init(|| {
-        compiled::decode_section(&compiled::read_source(source::len(), source::chunk), |e| {
-            e.stdio
-        })
-        .expect("interpose: the baked-in policy does not decode; recompose with this version")
-        .unwrap_or_default()
-    })
+    RULES.get_or_init(|| compiled::load_section_or_stop(source::len(), source::chunk, |e| e.stdio))
 }
 
 /// A pollable that is ready at once.
