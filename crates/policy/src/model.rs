@@ -101,7 +101,15 @@ pub struct EnvPolicy {
 /// A glob over names (environment variables): `*` and `?` match any character.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct NameGlob(#[schemars(with = "String")] pub String);
+pub struct NameGlob(#[schemars(with = "String")] String);
+
+impl NameGlob {
+    /// The glob as written. (Only parsing makes one, after validating it: a glob that does not
+    /// compile cannot exist, so none can silently match nothing.)
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl<'de> Deserialize<'de> for NameGlob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -129,8 +137,8 @@ fn compile_globs<'a>(globs: impl IntoIterator<Item = &'a str>, sep: Separator) -
     };
     for text in globs {
         list.sources.push(text.to_owned());
-        // Validated while parsing, with this very function on this very text, so this does not
-        // fail for a parsed policy; a glob built by hand that fails matches nothing.
+        // Validated while parsing, with this very function on this very text: the glob types
+        // can only be made by parsing, so this does not fail.
         list.patterns
             .extend(validate_glob(text, sep).unwrap_or_default());
     }

@@ -70,7 +70,15 @@ pub enum PreopenPolicy {
 /// A glob over absolute guest paths: `*`, `?` and classes stop at `/`, `**` spans directories.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct PathGlob(#[schemars(with = "String")] pub String);
+pub struct PathGlob(#[schemars(with = "String")] String);
+
+impl PathGlob {
+    /// The glob as written. (Only parsing makes one, after validating it: a glob that does not
+    /// compile cannot exist, so none can silently match nothing.)
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl<'de> Deserialize<'de> for PathGlob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

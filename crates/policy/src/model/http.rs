@@ -74,28 +74,18 @@ pub struct HttpRulePolicy {
     pub strip_headers: Vec<HeaderName>,
 }
 
-impl HttpRulePolicy {
-    pub fn new(
-        authority: Option<&str>,
-        methods: Option<&[&str]>,
-        schemes: Option<&[&str]>,
-        paths: Option<&[&str]>,
-    ) -> Self {
-        let own = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        HttpRulePolicy {
-            authority: authority.map(|a| AuthorityGlob(a.to_owned())),
-            methods: methods.map(|m| own(m).into_iter().map(HttpMethod).collect()),
-            schemes: schemes.map(|s| own(s).into_iter().map(HttpScheme).collect()),
-            paths: paths.map(|p| own(p).into_iter().map(UrlPathGlob).collect()),
-            ..Default::default()
-        }
-    }
-}
-
 /// A glob over `host[:port]`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct AuthorityGlob(#[schemars(with = "String")] pub String);
+pub struct AuthorityGlob(#[schemars(with = "String")] String);
+
+impl AuthorityGlob {
+    /// The glob as written. (Only parsing makes one, after validating it: a glob that does not
+    /// compile cannot exist, so none can silently match nothing.)
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl<'de> Deserialize<'de> for AuthorityGlob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -191,7 +181,15 @@ impl<'de> Deserialize<'de> for HttpScheme {
 /// A glob over request paths: `*`, `?` and classes stop at `/`, `**` spans segments.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct UrlPathGlob(#[schemars(with = "String")] pub String);
+pub struct UrlPathGlob(#[schemars(with = "String")] String);
+
+impl UrlPathGlob {
+    /// The glob as written. (Only parsing makes one, after validating it: a glob that does not
+    /// compile cannot exist, so none can silently match nothing.)
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl<'de> Deserialize<'de> for UrlPathGlob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

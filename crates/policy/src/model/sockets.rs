@@ -228,7 +228,15 @@ impl<'de> Deserialize<'de> for SocketAddrRule {
 /// A glob over host names, matched case-insensitively.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct HostNameGlob(#[schemars(with = "String")] pub String);
+pub struct HostNameGlob(#[schemars(with = "String")] String);
+
+impl HostNameGlob {
+    /// The glob as written. (Only parsing makes one, after validating it: a glob that does not
+    /// compile cannot exist, so none can silently match nothing.)
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl<'de> Deserialize<'de> for HostNameGlob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
