@@ -1,7 +1,7 @@
 //! `cargo bench -p interpose-benches [-- GROUP...]`: runs the benchmarks (quick sizes unless
 //! `INTERPOSE_BENCH=full`) and writes `target/bench-results.json`. Groups: read, meta, env,
-//! clocks, cpu, instantiate, compose. Then `cargo run -p interpose-benches --bin report` writes
-//! `docs/benchmarks.md` from that file.
+//! clocks, cpu, instantiate, stdout, compose. Then `cargo run -p interpose-benches --bin report`
+//! writes `docs/benchmarks.md` from that file.
 
 use std::path::Path;
 

@@ -6,6 +6,7 @@
 //! and writes `target/bench-results.json`; `cargo run -p interpose-benches --bin report` turns
 //! that file into `docs/benchmarks.md`. The smoke test runs everything at `tiny` sizes.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -15,10 +16,12 @@ use interpose::policy_source::BUILTINS;
 use interpose::{Composer, Policy, Preopen, RunOptions, Runner, Stdio};
 use interpose_tests::programs::BENCH_APP;
 use serde_json::{Value, json};
-use wasmtime::Store;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime_wasi::p2::bindings::sync::Command as WasiCommand;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime::{Engine, Store};
+use wasmtime_wasi::cli::{OutputFile, StdoutStream};
+use wasmtime_wasi::p2::bindings::sync::CommandPre;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 pub mod report;
 
@@ -34,10 +37,13 @@ pub struct Mode {
     pub env_calls: u64,
     pub clock_calls: u64,
     pub cpu_rounds: u64,
+    /// Bytes the app writes to stdout (discarded by the host).
+    pub stdout_bytes: u64,
     /// Measured samples per side, after `warmup` unmeasured runs per side.
     pub samples: usize,
     pub warmup: usize,
-    /// Runs per sample for the streamed read (averages out page-cache and allocator noise).
+    /// Runs per sample for the streamed read and the stdout benchmark (averages out page-cache
+    /// and allocator noise).
     pub read_batch: usize,
     /// Runs per sample for the instantiation benchmark (one run is far below a millisecond).
     pub instantiate_batch: usize,
@@ -59,9 +65,10 @@ impl Mode {
             env_calls: 10_000,
             clock_calls: 1_000_000,
             cpu_rounds: 40_000,
+            stdout_bytes: 256 * MIB,
             samples: 11,
             warmup: 1,
-            instantiate_batch: 50,
+            instantiate_batch: 200,
             compose_padding: [10 * MIB as usize, 40 * MIB as usize],
         }
     }
@@ -77,9 +84,10 @@ impl Mode {
             env_calls: 200,
             clock_calls: 200_000,
             cpu_rounds: 10_000,
+            stdout_bytes: 64 * MIB,
             samples: 9,
             warmup: 1,
-            instantiate_batch: 20,
+            instantiate_batch: 50,
             compose_padding: [10 * MIB as usize, 20 * MIB as usize],
         }
     }
@@ -95,6 +103,7 @@ impl Mode {
             env_calls: 5,
             clock_calls: 100,
             cpu_rounds: 2,
+            stdout_bytes: MIB,
             samples: 1,
             warmup: 0,
             instantiate_batch: 1,
@@ -131,6 +140,13 @@ pub const PATH20: &str = r#"{"fs": {
 pub const ENV_AND_FS: &str = r#"{
   "env": {"allow": ["*"], "deny": ["*TOKEN*", "*SECRET*", "AWS_*"], "cwd": "hide"},
   "fs": {"mode": "read-only"}
+}"#;
+
+/// Standard input and the filesystem denied: bench_app then reaches no host stream but stdout and
+/// stderr, so its streams are the `stdio` adapter's, which wraps the host's stdout and stderr.
+pub const STDIN_FS_DENIED: &str = r#"{
+  "fs": {"mode": "deny"},
+  "stdio": {"stdin": "deny", "stdout": "inherit", "stderr": "inherit"}
 }"#;
 
 /// The clocks/random policy the issue asks for, tried when there is no built-in
@@ -220,7 +236,7 @@ fn median(values: &[f64]) -> f64 {
 }
 
 /// Which benchmarks to run: all, or those whose group id (`read`, `meta`, `env`, `clocks`,
-/// `cpu`, `instantiate`, `compose`) is listed.
+/// `cpu`, `instantiate`, `stdout`, `compose`) is listed.
 #[derive(Clone, Debug, Default)]
 pub struct Filter(pub Vec<String>);
 
@@ -235,12 +251,27 @@ struct Side {
     component: Component,
     /// The adapters plugged in (composed side only).
     plugged: Vec<String>,
+    /// Where the app's `wasi:cli/stdout` leads (`Composition::routes`, as `Host`,
+    /// `Adapter("stdio")`...), if it imports it.
+    stdout_route: Option<String>,
+}
+
+/// How one run of a case is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum How {
+    /// `Runner::run_compiled`: instantiate and run, output captured.
+    Run,
+    /// Instantiate up to where `wasi:cli/run` could be called, and stop ([`BenchHost`]).
+    ToEntry,
+    /// Instantiate and run with stdout discarded by the host ([`BenchHost`]); the app's line is
+    /// on stderr.
+    StdoutDiscarded,
 }
 
 struct Suite<'a> {
     mode: &'a Mode,
     runner: Runner,
-    entry: ToRunEntry,
+    host: BenchHost,
     direct: Component,
     fixture: tempfile::TempDir,
     rows: Vec<Value>,
@@ -259,8 +290,7 @@ struct Case<'a> {
     composed: std::result::Result<&'a Side, String>,
     batch: usize,
     samples: usize,
-    /// Only instantiate (up to `wasi:cli/run`), do not run.
-    to_run_entry: bool,
+    how: How,
     goal: Goal,
     /// Whether both sides must print the same line (not when the policy changes what the app
     /// sees, as with the environment or frozen clocks).
@@ -291,11 +321,15 @@ impl Suite<'_> {
         component: &Component,
         options: &RunOptions,
         batch: usize,
-        to_run_entry: bool,
+        how: How,
     ) -> Result<(f64, String)> {
-        if to_run_entry {
-            let seconds = self.entry.time(&self.runner, component, options, batch)?;
-            return Ok((seconds, String::new()));
+        match how {
+            How::Run => {}
+            How::ToEntry => {
+                let seconds = self.host.time_to_entry(component, options, batch)?;
+                return Ok((seconds, String::new()));
+            }
+            How::StdoutDiscarded => return self.host.time_stdout(component, options, batch),
         }
         let mut line = String::new();
         let start = Instant::now();
@@ -335,13 +369,10 @@ impl Suite<'_> {
                 // Still measure the direct side, so the row says what the host costs.
                 let mut direct = Vec::new();
                 for _ in 0..self.mode.warmup {
-                    self.time(&self.direct, &options, case.batch, case.to_run_entry)?;
+                    self.time(&self.direct, &options, case.batch, case.how)?;
                 }
                 for _ in 0..case.samples {
-                    direct.push(
-                        self.time(&self.direct, &options, case.batch, case.to_run_entry)?
-                            .0,
-                    );
+                    direct.push(self.time(&self.direct, &options, case.batch, case.how)?.0);
                 }
                 row["direct_s"] = json!(direct);
                 row["direct_min_s"] = json!(min(&direct));
@@ -355,20 +386,20 @@ impl Suite<'_> {
         };
         row["plugged"] = json!(composed.plugged);
         for _ in 0..self.mode.warmup {
-            self.time(&self.direct, &options, case.batch, case.to_run_entry)?;
-            self.time(&composed.component, &options, case.batch, case.to_run_entry)?;
+            self.time(&self.direct, &options, case.batch, case.how)?;
+            self.time(&composed.component, &options, case.batch, case.how)?;
         }
         let (mut direct, mut composed_s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         let (mut direct_line, mut composed_line) = (String::new(), String::new());
         for sample in 0..case.samples {
             // Alternate which side goes first, so drift and cache effects hit both alike.
             let (d, c) = if sample % 2 == 0 {
-                let d = self.time(&self.direct, &options, case.batch, case.to_run_entry)?;
-                let c = self.time(&composed.component, &options, case.batch, case.to_run_entry)?;
+                let d = self.time(&self.direct, &options, case.batch, case.how)?;
+                let c = self.time(&composed.component, &options, case.batch, case.how)?;
                 (d, c)
             } else {
-                let c = self.time(&composed.component, &options, case.batch, case.to_run_entry)?;
-                let d = self.time(&self.direct, &options, case.batch, case.to_run_entry)?;
+                let c = self.time(&composed.component, &options, case.batch, case.how)?;
+                let d = self.time(&self.direct, &options, case.batch, case.how)?;
                 (d, c)
             };
             direct.push(d.0);
@@ -428,15 +459,13 @@ impl Suite<'_> {
     }
 }
 
-/// What the instantiation benchmark gives the component: the host side of `interpose::Runner`
-/// (the same engine, `wasmtime-wasi`'s synchronous WASI 0.2 linker, the same grants), without
-/// running anything.
-struct EntryHost {
+/// The store's data for [`BenchHost`].
+struct HostState {
     ctx: WasiCtx,
     table: ResourceTable,
 }
 
-impl WasiView for EntryHost {
+impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.ctx,
@@ -445,50 +474,147 @@ impl WasiView for EntryHost {
     }
 }
 
-/// Instantiates compiled components up to the point where `wasi:cli/run` could be called.
-struct ToRunEntry {
-    linker: Linker<EntryHost>,
+/// The host of the benchmarks that `interpose::Runner` cannot run as they need: instantiating
+/// without running (section 6) and running with stdout discarded (section 8). It is the host side
+/// of `Runner`: the same engine, `wasmtime-wasi`'s synchronous WASI 0.2 linker, the same grants.
+/// Like `Runner::run_compiled`, it resolves each component's imports once (`CommandPre`, when the
+/// component is first timed, outside the timing) and instantiates from that, the same for both
+/// sides, so what is timed is instantiation proper.
+struct BenchHost {
+    engine: Engine,
+    linker: Linker<HostState>,
+    /// The components prepared so far, by where their compiled code starts.
+    prepared: RefCell<Vec<(usize, CommandPre<HostState>)>>,
+    /// Where discarded stdout goes: `/dev/null`, written on the calling thread, one `write(2)` per
+    /// `wasi:io/streams.write` (the kernel drops the bytes without copying them).
+    null: OutputFile,
 }
 
-impl ToRunEntry {
+impl BenchHost {
     fn new(runner: &Runner) -> Result<Self> {
         let mut linker = Linker::new(runner.engine());
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| anyhow!("{e:#}"))?;
-        Ok(ToRunEntry { linker })
+        let null = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .context("opening /dev/null")?;
+        Ok(BenchHost {
+            engine: runner.engine().clone(),
+            linker,
+            prepared: RefCell::new(Vec::new()),
+            null: OutputFile::new(null),
+        })
+    }
+
+    /// `component` with its imports resolved: prepared now the first time, then reused.
+    fn pre(&self, component: &Component) -> Result<CommandPre<HostState>> {
+        let code = component.image_range().start as usize;
+        if let Some((_, pre)) = self.prepared.borrow().iter().find(|(c, _)| *c == code) {
+            return Ok(pre.clone());
+        }
+        let pre = self
+            .linker
+            .instantiate_pre(component)
+            .map_err(|e| anyhow!("{e:#}"))?;
+        let pre = CommandPre::new(pre).map_err(|e| anyhow!("{e:#}"))?;
+        self.prepared.borrow_mut().push((code, pre.clone()));
+        Ok(pre)
+    }
+
+    /// What `Runner` grants: arguments, variables, preopens, filesystem calls on this thread.
+    fn builder(options: &RunOptions) -> Result<WasiCtxBuilder> {
+        let mut builder = WasiCtx::builder();
+        builder.allow_blocking_current_thread(true);
+        builder.args(&options.args).envs(&options.env);
+        for preopen in &options.preopens {
+            let perms = if preopen.writable {
+                wasmtime_wasi::FsPerms::ReadWrite
+            } else {
+                wasmtime_wasi::FsPerms::ReadOnly
+            };
+            builder
+                .preopened_dir(&preopen.host, &preopen.guest, perms)
+                .map_err(|e| anyhow!("{e:#}"))?;
+        }
+        Ok(builder)
+    }
+
+    fn store(&self, builder: &mut WasiCtxBuilder) -> Store<HostState> {
+        let state = HostState {
+            ctx: builder.build(),
+            table: ResourceTable::new(),
+        };
+        Store::new(&self.engine, state)
     }
 
     /// Seconds per instantiation, over `batch` instantiations.
-    fn time(
+    fn time_to_entry(
         &self,
-        runner: &Runner,
         component: &Component,
         options: &RunOptions,
         batch: usize,
     ) -> Result<f64> {
+        let pre = self.pre(component)?;
         let start = Instant::now();
         for _ in 0..batch {
-            let mut builder = WasiCtx::builder();
-            builder.allow_blocking_current_thread(true);
-            builder.args(&options.args).envs(&options.env);
-            for preopen in &options.preopens {
-                builder
-                    .preopened_dir(
-                        &preopen.host,
-                        &preopen.guest,
-                        wasmtime_wasi::FsPerms::ReadWrite,
-                    )
-                    .map_err(|e| anyhow!("{e:#}"))?;
-            }
-            let host = EntryHost {
-                ctx: builder.build(),
-                table: ResourceTable::new(),
-            };
-            let mut store = Store::new(runner.engine(), host);
-            let command = WasiCommand::instantiate(&mut store, component, &self.linker)
-                .map_err(|e| anyhow!("{e:#}"))?;
+            let mut store = self.store(&mut Self::builder(options)?);
+            let command = pre.instantiate(&mut store).map_err(|e| anyhow!("{e:#}"))?;
             std::hint::black_box(command.wasi_cli_run());
         }
         Ok(start.elapsed().as_secs_f64() / batch as f64)
+    }
+
+    /// Runs a prepared component once with `stdout` as its stdout; returns what it wrote to
+    /// stderr.
+    fn run(
+        &self,
+        pre: &CommandPre<HostState>,
+        options: &RunOptions,
+        stdout: impl StdoutStream + 'static,
+    ) -> Result<String> {
+        let stderr = MemoryOutputPipe::new(usize::MAX);
+        let mut builder = Self::builder(options)?;
+        builder.stdout(stdout).stderr(stderr.clone());
+        let mut store = self.store(&mut builder);
+        let command = pre.instantiate(&mut store).map_err(|e| anyhow!("{e:#}"))?;
+        let outcome = command.wasi_cli_run().call_run(&mut store);
+        let text = String::from_utf8_lossy(&stderr.contents())
+            .trim()
+            .to_owned();
+        match outcome {
+            Ok(Ok(())) => Ok(text),
+            Ok(Err(())) => bail!("the app failed: {text}"),
+            Err(e) => bail!("the app trapped: {e:?}\n{text}"),
+        }
+    }
+
+    /// Seconds per run with stdout discarded, over `batch` runs, and the app's line (on stderr).
+    fn time_stdout(
+        &self,
+        component: &Component,
+        options: &RunOptions,
+        batch: usize,
+    ) -> Result<(f64, String)> {
+        let pre = self.pre(component)?;
+        let mut line = String::new();
+        let start = Instant::now();
+        for _ in 0..batch {
+            line = self.run(&pre, options, self.null.clone())?;
+        }
+        Ok((start.elapsed().as_secs_f64() / batch as f64, line))
+    }
+
+    /// Runs `component` (the bench app, `write-stdout BYTES` in `options`) with its stdout kept,
+    /// and checks that the host received `bytes` bytes: that stdout is not a null stream.
+    fn check_stdout(&self, component: &Component, options: &RunOptions, bytes: u64) -> Result<()> {
+        let kept = MemoryOutputPipe::new(usize::MAX);
+        let pre = self.pre(component)?;
+        let line = self.run(&pre, options, kept.clone())?;
+        let received = kept.contents().len() as u64;
+        if received != bytes {
+            bail!("the app wrote {bytes} bytes to stdout, the host received {received} ({line})");
+        }
+        Ok(())
     }
 }
 
@@ -501,12 +627,18 @@ fn side(runner: &Runner, policy: &Policy) -> Result<Side> {
     if plugged.is_empty() {
         bail!("the policy plugs no adapter in front of the app");
     }
+    let stdout_route = composition
+        .routes
+        .iter()
+        .find(|(import, _)| import.starts_with("wasi:cli/stdout@"))
+        .map(|(_, route)| format!("{route:?}"));
     let component = runner
         .compile(&composition.component)
         .map_err(|e| anyhow!("{e}"))?;
     Ok(Side {
         component,
         plugged: plugged.into_iter().map(|(name, _)| name).collect(),
+        stdout_route,
     })
 }
 
@@ -582,10 +714,10 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
     let started = Instant::now();
     let runner = Runner::new().map_err(|e| anyhow!("{e}"))?;
     let direct = runner.compile(BENCH_APP).map_err(|e| anyhow!("{e}"))?;
-    let entry = ToRunEntry::new(&runner)?;
+    let host = BenchHost::new(&runner)?;
     let mut suite = Suite {
         mode,
-        entry,
+        host,
         direct,
         fixture: fixture(mode, filter.wants("read") || filter.wants("meta"))?,
         rows: Vec::new(),
@@ -627,7 +759,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
                 batch: mode.read_batch,
                 // Cheap and the tightest goal: twice the samples.
                 samples: samples * 2,
-                to_run_entry: false,
+                how: How::Run,
                 goal: Goal::AtMost(1.02),
                 same_output: true,
             })?;
@@ -652,7 +784,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
                 composed: Ok(composed),
                 batch: 1,
                 samples,
-                to_run_entry: false,
+                how: How::Run,
                 goal,
                 same_output: true,
             })?;
@@ -667,7 +799,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
                 composed: Ok(composed),
                 batch: 1,
                 samples,
-                to_run_entry: false,
+                how: How::Run,
                 goal,
                 same_output: true,
             })?;
@@ -704,7 +836,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
                 composed: Ok(&composed),
                 batch: 1,
                 samples: samples.min(5),
-                to_run_entry: false,
+                how: How::Run,
                 goal,
                 same_output: false,
             })?;
@@ -739,7 +871,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
                 composed: composed.as_ref().map_err(Clone::clone),
                 batch: 1,
                 samples,
-                to_run_entry: false,
+                how: How::Run,
                 goal: Goal::Report,
                 same_output: false,
             })?;
@@ -764,7 +896,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
             composed: Ok(all),
             batch: 1,
             samples,
-            to_run_entry: false,
+            how: How::Run,
             goal: Goal::NearOne(0.03),
             same_output: true,
         })?;
@@ -784,13 +916,13 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
             .map(|(label, side)| (label.clone(), side))
             .chain([("env + fs adapters".to_owned(), all)]);
         for (label, composed) in cases {
-            for (suffix, title, to_run_entry) in [
+            for (suffix, title, how) in [
                 (
                     "entry",
                     "Instantiate a compiled component, up to wasi:cli/run",
-                    true,
+                    How::ToEntry,
                 ),
-                ("noop", "Instantiate and run an empty main", false),
+                ("noop", "Instantiate and run an empty main", How::Run),
             ] {
                 suite.measure(Case {
                     group: "instantiate",
@@ -803,13 +935,80 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
                     composed: Ok(composed),
                     batch: mode.instantiate_batch,
                     samples,
-                    to_run_entry,
+                    how,
                     goal: Goal::AtMost(1.10),
                     same_output: true,
                 })?;
             }
         }
         sizes = size_rows()?;
+    }
+
+    // 8. Standard output, discarded by the host: through the `stdio` adapter (one more copy of
+    // every write) and straight to the host's stream (zero-copy).
+    if filter.wants("stdout") {
+        let builtin = |name: &str| -> Result<Policy> {
+            let (_, text) = BUILTINS
+                .iter()
+                .find(|(builtin, _)| *builtin == name)
+                .ok_or_else(|| anyhow!("no built-in policy {name}"))?;
+            parse(text, &format!("<builtin {name}>"))
+        };
+        let via_stdio = "Adapter(\"stdio\")";
+        let cases = [
+            (
+                "no-secrets",
+                "no-secrets.json (stdout: the host's)",
+                builtin("no-secrets")?,
+                "Host",
+            ),
+            (
+                "stdin-fs-denied",
+                "stdin and fs denied (stdout: the `stdio` adapter's)",
+                parse(STDIN_FS_DENIED, "<bench stdin+fs denied>")?,
+                via_stdio,
+            ),
+            (
+                "hermetic",
+                "hermetic.json (stdout: the `stdio` adapter's)",
+                builtin("hermetic")?,
+                via_stdio,
+            ),
+        ];
+        let check_bytes = mode.stdout_bytes.min(MIB);
+        let check = suite.options(&["write-stdout".into(), check_bytes.to_string()], &[]);
+        suite
+            .host
+            .check_stdout(&suite.direct, &check, check_bytes)
+            .context("stdout, direct")?;
+        for (id, label, policy, expected) in cases {
+            let composed = side(&suite.runner, &policy)?;
+            if composed.stdout_route.as_deref() != Some(expected) {
+                bail!(
+                    "stdout under {label}: routed to {:?}, expected {expected}",
+                    composed.stdout_route
+                );
+            }
+            suite
+                .host
+                .check_stdout(&composed.component, &check, check_bytes)
+                .with_context(|| format!("stdout under {label}"))?;
+            suite.measure(Case {
+                group: "stdout",
+                id: format!("stdout-{id}"),
+                title: "Write to stdout (64 KiB writes), discarded by the host".into(),
+                size: human_bytes(mode.stdout_bytes),
+                policy: label.into(),
+                args: vec!["write-stdout".into(), mode.stdout_bytes.to_string()],
+                env: Vec::new(),
+                composed: Ok(&composed),
+                batch: mode.read_batch,
+                samples: samples * 2,
+                how: How::StdoutDiscarded,
+                goal: Goal::Report,
+                same_output: true,
+            })?;
+        }
     }
 
     // 7. Compose time and peak memory.
@@ -825,7 +1024,8 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
         "sizes_parameters": {
             "read_bytes": mode.read_bytes, "files": mode.files, "env_vars": mode.env_vars,
             "env_calls": mode.env_calls, "clock_calls": mode.clock_calls,
-            "cpu_rounds": mode.cpu_rounds, "samples": mode.samples, "warmup": mode.warmup,
+            "cpu_rounds": mode.cpu_rounds, "stdout_bytes": mode.stdout_bytes,
+            "samples": mode.samples, "warmup": mode.warmup,
         },
         "environment": environment(load_before, load_after),
         "duration_s": started.elapsed().as_secs_f64(),

@@ -45,6 +45,7 @@ const GROUPS: &[(&str, &str)] = &[
     ("clocks", "4. Clocks and random"),
     ("cpu", "5. CPU-bound"),
     ("instantiate", "6. Instantiation"),
+    ("stdout", "8. Standard output"),
 ];
 
 /// The Markdown page for `results`.
@@ -65,9 +66,10 @@ pub fn markdown(results: &Value) -> String {
         w,
         "What interposition costs. Every benchmark runs the same app \
          (`tests/programs/src/bin/bench_app.rs`, one binary for all of them) twice: **directly** \
-         and **composed** under a policy, on the same wasmtime (`interpose::Runner`, components \
-         compiled once beforehand) with the same host grants (one writable preopen `/data`, \
-         the same variables and arguments). Samples alternate which side runs first, and the \
+         and **composed** under a policy, on the same wasmtime (`interpose::Runner`, or the same \
+         host set up in the benchmark where the output is discarded or nothing is run; \
+         components compiled and their imports resolved once beforehand) with the same host \
+         grants (one writable preopen `/data`, the same variables and arguments). Samples alternate which side runs first, and the \
          ratio composed / direct is taken per sample pair, so that noise on the machine hits \
          both sides alike. A ratio below 1 means the composed app was faster."
     );
@@ -85,7 +87,7 @@ pub fn markdown(results: &Value) -> String {
     );
     let _ = writeln!(
         w,
-        "cargo bench -p interpose-benches -- env compose        # only some groups: read meta env clocks cpu instantiate compose"
+        "cargo bench -p interpose-benches -- env compose        # only some groups: read meta env clocks cpu instantiate stdout compose"
     );
     let _ = writeln!(
         w,
@@ -214,8 +216,8 @@ pub fn markdown(results: &Value) -> String {
         let _ = writeln!(
             w,
             "Composing `bench_app` under each built-in policy (the added bytes include the \
-             adapters it needs, the generated component holding the policy, and the \
-             composition's glue):"
+             adapters it needs, the generated components holding the policy and serving what \
+             it denies, and the composition's glue):"
         );
         let _ = writeln!(w);
         let _ = writeln!(

@@ -16,7 +16,15 @@ fn every_benchmark_runs_once_at_tiny_sizes() {
     .unwrap_or_else(|e| panic!("{e:#}"));
 
     let rows = results["rows"].as_array().expect("rows");
-    for group in ["read", "meta", "env", "clocks", "cpu", "instantiate"] {
+    for group in [
+        "read",
+        "meta",
+        "env",
+        "clocks",
+        "cpu",
+        "instantiate",
+        "stdout",
+    ] {
         assert!(
             rows.iter().any(|r| r["group"] == group),
             "no {group} benchmark ran"

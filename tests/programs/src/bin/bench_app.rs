@@ -6,13 +6,15 @@
 //! Modes: `noop`; `read PATH` (`read-via-stream` in 64 KiB chunks); `stat DIR N` (open, stat and
 //! close `DIR/f00000.txt` ... for N files); `ls DIR` (`read-directory`, every entry); `env N`
 //! (`get-environment` N times); `wall N`, `mono N`, `random N` (N clock or random calls);
-//! `cpu N` (N rounds of arithmetic on a memory buffer, no WASI call).
+//! `cpu N` (N rounds of arithmetic on a memory buffer, no WASI call); `write-stdout N` (N bytes to
+//! stdout in 64 KiB writes, each after `check-write`; its result line goes to stderr, since stdout
+//! carries the payload).
 
 use wasip2::cli::environment::get_environment;
 use wasip2::clocks::{monotonic_clock, wall_clock};
 use wasip2::filesystem::preopens::get_directories;
 use wasip2::filesystem::types::{Descriptor, DescriptorFlags, OpenFlags, PathFlags};
-use wasip2::io::streams::StreamError;
+use wasip2::io::streams::{OutputStream, StreamError};
 use wasip2::random::random::get_random_u64;
 
 fn main() {
@@ -54,6 +56,11 @@ fn main() {
             format!("random {}", acc & 1)
         }
         "cpu" => format!("cpu {:016x}", cpu(count(1))),
+        "write-stdout" => {
+            let written = write_all(&wasip2::cli::stdout::get_stdout(), count(1));
+            eprintln!("write-stdout {written} bytes");
+            return;
+        }
         other => panic!("unknown mode {other:?}"),
     };
     println!("{line}");
@@ -123,6 +130,25 @@ fn list(root: &Descriptor, dir: &str) -> u64 {
         count += 1;
     }
     count
+}
+
+/// Writes `n` bytes (a fixed 64 KiB pattern, repeated) to `out`: each write is as large as
+/// `check-write` allows, up to 64 KiB; then one `blocking-flush`.
+fn write_all(out: &OutputStream, n: u64) -> u64 {
+    let chunk: Vec<u8> = (0..64 * 1024u32).map(|i| (i % 251) as u8 + 1).collect();
+    let mut left = n;
+    while left > 0 {
+        let permit = out.check_write().expect("check-write");
+        if permit == 0 {
+            out.subscribe().block();
+            continue;
+        }
+        let len = left.min(permit).min(chunk.len() as u64) as usize;
+        out.write(&chunk[..len]).expect("write");
+        left -= len as u64;
+    }
+    out.blocking_flush().expect("blocking-flush");
+    n
 }
 
 /// Arithmetic over a 64 KiB buffer: enough work per round that the run is dominated by it.
