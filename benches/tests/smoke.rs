@@ -35,14 +35,10 @@ fn every_benchmark_runs_once_at_tiny_sizes() {
             row["direct_median_s"].as_f64().is_some_and(|s| s > 0.0),
             "{row}"
         );
-        if row["status"] == "not available" {
-            // Only clocks/random may lack a composed side (their adapters may not exist yet).
-            assert_eq!(row["group"], "clocks", "{row}");
-            assert!(row["note"].as_str().is_some_and(|n| !n.is_empty()), "{row}");
-        } else {
-            let ratio = row["ratio_median"].as_f64().expect("a ratio");
-            assert!(ratio.is_finite() && ratio > 0.0, "{row}");
-        }
+        // Every benchmark has both sides: a row without a composed side is a failure.
+        assert_ne!(row["status"], "not available", "{row}");
+        let ratio = row["ratio_median"].as_f64().expect("a ratio");
+        assert!(ratio.is_finite() && ratio > 0.0, "{row}");
     }
     let sizes = results["sizes"].as_array().expect("sizes");
     assert!(sizes.iter().any(|r| r["kind"] == "adapter"));

@@ -338,3 +338,23 @@ fn hermetic_runs_preview1_and_wasip2_apps_with_only_output_from_the_host() {
         assert!(!lines.iter().any(|l| l.starts_with("env ")), "{lines:?}");
     }
 }
+
+/// `deterministic` makes a preview 1 app's output the same bytes run after run, whatever the
+/// host's environment (its clock reads go through the adapter).
+#[test]
+fn deterministic_makes_a_preview1_app_reproducible() {
+    let composed = compose(wasip1::ENV_PRINTER, "deterministic");
+    let run_with = |home: &str| {
+        let options = RunOptions {
+            args: vec!["env_printer".into(), "one".into()],
+            env: vec![("HOME".into(), home.into()), ("SECRET".into(), home.into())],
+            ..RunOptions::default()
+        };
+        run(&composed, options).stdout
+    };
+    let first = run_with("/home/a");
+    assert_eq!(first, run_with("/home/b"));
+    let text = String::from_utf8_lossy(&first);
+    assert!(!text.contains("/home/"), "{text}");
+    assert!(text.contains("arg one"), "{text}");
+}
