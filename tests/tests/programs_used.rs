@@ -8,7 +8,13 @@ use std::path::Path;
 fn every_test_program_is_used() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut sources = String::new();
-    for dir in ["tests/tests", "tests/src", "compose/tests", "benches/src", "benches/benches"] {
+    for dir in [
+        "tests/tests",
+        "tests/src",
+        "compose/tests",
+        "benches/src",
+        "benches/benches",
+    ] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "rs") && !path.ends_with(file!()) {

@@ -45,12 +45,7 @@ fn rules() -> &'static FsRules {
     RULES.get_or_init(|| {
         // No error channel reaches here; a policy that does not decode was not made by the
         // composer this adapter was built with.
-        let rules: FsRules =
-            compiled::decode_section(&compiled::read_source(source::len(), source::chunk), |e| {
-                e.fs
-            })
-            .expect("interpose: the baked-in policy does not decode; recompose with this version")
-            .unwrap_or_default();
+        let rules: FsRules = compiled::load_section_or_stop(source::len(), source::chunk, |e| e.fs);
         // Fail closed: this build would let every path through.
         assert!(
             cfg!(feature = "paths") || !rules.filters_paths(),
@@ -159,6 +154,30 @@ impl Descriptor {
         let dir = link.rsplit_once('/').map_or("/", |(dir, _)| dir);
         let dir = if dir.is_empty() { "/" } else { dir };
         rules().hidden_on_the_way(&rules::join(dir, [target]))
+    }
+
+    /// Resolves the directories `path` names before its last component, as the host does
+    /// before it looks at that component: their errors (`no-entry`, `not-directory`, `loop`,
+    /// `not-permitted`) come first.
+    fn resolve_parent(&self, path: &str) -> Result<(), ErrorCode> {
+        let trimmed = path.trim_end_matches('/');
+        let parent = match trimmed.rsplit_once('/') {
+            // A last `..` is a directory on the way too: it may climb out of the preopen.
+            _ if trimmed == ".." || trimmed.ends_with("/..") => format!("{trimmed}/"),
+            Some((parent, _)) => format!("{parent}/"),
+            None if path.starts_with('/') => "/".to_owned(),
+            None => "./".to_owned(),
+        };
+        self.at(&parent, true, |dir, fin| {
+            if fin.name != "." {
+                let stat = walk::lstat(dir, &fin.name)?;
+                fin.check_visible(stat.type_)?;
+                if stat.type_ != host::DescriptorType::Directory {
+                    return Err(ErrorCode::NotDirectory);
+                }
+            }
+            Ok(Step::Done(()))
+        })
     }
 
     /// The descriptor another argument names (for `link-at`, `rename-at`).
@@ -388,9 +407,18 @@ impl ours::GuestDescriptor for Descriptor {
         }
         let follow = old_flags.contains(PathFlags::SYMLINK_FOLLOW);
         self.at(&old_path, follow, |old_dir, old| {
-            let stat = match stat_step(old_dir, old, follow)? {
-                Step::Symlink => return Ok(Step::Symlink),
-                Step::Done(stat) => stat,
+            let stat = match stat_step(old_dir, old, follow) {
+                Ok(Step::Symlink) => return Ok(Step::Symlink),
+                Ok(Step::Done(stat)) => stat,
+                Err(code) => {
+                    // The host resolves the new path before it looks for the entry to link:
+                    // its errors come first (`link:missing:file/x` is `not-directory`). Not so
+                    // for `missing/`, which it resolves whole first, as a directory.
+                    if !old.must_be_dir {
+                        new.at_entry(&new_path, Slash::Follow, |_, _| Ok(Step::Done(())))?;
+                    }
+                    return Err(code);
+                }
             };
             old.check_change(old_dir)?;
             let link_target = if stat.type_ == host::DescriptorType::SymbolicLink {
@@ -399,7 +427,7 @@ impl ours::GuestDescriptor for Descriptor {
             } else {
                 None
             };
-            new.at_entry(&new_path, Slash::NoFollow, |new_dir, target| {
+            new.at_entry(&new_path, Slash::Follow, |new_dir, target| {
                 target.check_new_name(new_dir)?;
                 target.check_change(new_dir)?;
                 if let Some(link_target) = &link_target {
@@ -448,13 +476,27 @@ impl ours::GuestDescriptor for Descriptor {
             return Ok(Descriptor::handle(opened, self.path.clone(), Access::Full));
         }
         let creates = open_flags.contains(OpenFlags::CREATE);
-        if creates && path.ends_with('/') {
-            // What the host answers, whatever is there.
+        if open_flags.contains(OpenFlags::DIRECTORY)
+            && open_flags.intersects(OpenFlags::CREATE | OpenFlags::EXCLUSIVE | OpenFlags::TRUNCATE)
+        {
+            // The host checks the flags before it looks at the path.
+            return Err(ErrorCode::Invalid);
+        }
+        let last = path.trim_end_matches('/').rsplit('/').next();
+        if creates && path.ends_with('/') && !matches!(last, Some("." | "..")) {
+            // What the host answers, whatever the last component is, once the directories before
+            // it resolve: their errors come first (`nothere/x/` is `no-entry`). (`.` and `..`
+            // are resolved below, as without the `/`.)
+            self.resolve_parent(&path)?;
             return Err(ErrorCode::IsDirectory);
         }
         let follow = flags.contains(PathFlags::SYMLINK_FOLLOW);
         self.at(&path, follow, |dir, fin| {
             if creates && fin.must_be_dir {
+                // `.` (and `..`) always exist: with `exclusive`, that comes first.
+                if fin.name == "." && open_flags.contains(OpenFlags::EXCLUSIVE) {
+                    return Err(ErrorCode::Exist);
+                }
                 return Err(ErrorCode::IsDirectory);
             }
             if fin.access == Access::Traverse {
@@ -468,8 +510,24 @@ impl ours::GuestDescriptor for Descriptor {
                 fin.check_change(dir)?;
             }
             let mut open_flags: host::OpenFlags = open_flags.into();
-            if fin.must_be_dir {
-                open_flags |= host::OpenFlags::DIRECTORY;
+            // A trailing `/`: the walk found a directory (or nothing) there. Opening it as one
+            // keeps it one, but the host refuses `directory` with `truncate` or `exclusive`
+            // (`invalid`), which the app did not ask for: then answer as the host does for the
+            // path with its `/`.
+            let asked_directory = open_flags.contains(host::OpenFlags::DIRECTORY);
+            if fin.must_be_dir && !asked_directory {
+                if open_flags.contains(host::OpenFlags::TRUNCATE) {
+                    // A directory cannot be truncated. Answered without opening anything, so
+                    // that a file swapped in meanwhile is not truncated either.
+                    let stat = walk::lstat(dir, &fin.name)?;
+                    return Err(match stat.type_ {
+                        host::DescriptorType::Directory => ErrorCode::IsDirectory,
+                        _ => ErrorCode::NotDirectory,
+                    });
+                }
+                if !open_flags.contains(host::OpenFlags::EXCLUSIVE) {
+                    open_flags |= host::OpenFlags::DIRECTORY;
+                }
             }
             let opened: host::Descriptor = dir
                 .open_at(
@@ -479,6 +537,13 @@ impl ours::GuestDescriptor for Descriptor {
                     descriptor_flags.into(),
                 )
                 .ours()?;
+            if fin.must_be_dir && !open_flags.contains(host::OpenFlags::DIRECTORY) {
+                // Opened without `directory` (`exclusive`): swapped for a file since the walk.
+                let found: host::DescriptorType = opened.get_type().ours()?;
+                if found != host::DescriptorType::Directory {
+                    return Err(ErrorCode::NotDirectory);
+                }
+            }
             if fin.access == Access::Traverse {
                 // Swapped for a file since the check: still invisible.
                 let found: host::DescriptorType = opened.get_type().ours()?;
@@ -521,7 +586,11 @@ impl ours::GuestDescriptor for Descriptor {
         }
         self.at_entry(&path, Slash::Follow, |dir, fin| {
             if fin.name == "." || fin.must_be_dir {
-                // What the host answers for `dir/.` and `dir/`.
+                // What the host answers for `dir/.` and `dir/`; `no-entry` where nothing is
+                // there (`dangling/`).
+                if fin.name != "." {
+                    walk::lstat(dir, &fin.name)?;
+                }
                 return Err(ErrorCode::Invalid);
             }
             fin.check_change(dir)?;
@@ -545,7 +614,29 @@ impl ours::GuestDescriptor for Descriptor {
         if !filters_paths() {
             return self.host.rename_at(&old_path, &new.host, &new_path).ours();
         }
+        // The host resolves the directories of both paths before it looks at either last
+        // component: their errors come first (`rename:link_to_a/:nothere/x` is `no-entry`).
+        self.resolve_parent(&old_path)?;
+        new.resolve_parent(&new_path)?;
         self.at_entry(&old_path, Slash::NoFollow, |old_dir, old| {
+            // Once both parents resolve, the host refuses `.` or `..` as either name (`busy`),
+            // then looks for the entry to move, and only then checks the new name:
+            // `rename:missing:file/` is `no-entry`, `rename:missing:.` `busy`.
+            let new_last = new_path.trim_end_matches('/').rsplit('/').next();
+            if matches!(new_last, Some(".." | ".")) {
+                // Resolved whole: a `..` may climb out of the preopen (`not-permitted`).
+                new.at_entry(&new_path, Slash::NoFollow, |_, _| Ok(Step::Done(())))?;
+                return Err(ErrorCode::Busy);
+            }
+            let found = match old.name.as_str() {
+                "." => Err(ErrorCode::Busy),
+                // A file where the app may only pass through is as missing as a missing one.
+                name => walk::lstat(old_dir, name).and_then(|stat| old.check_visible(stat.type_)),
+            };
+            if let Err(code) = found {
+                new.resolve_parent(&new_path)?;
+                return Err(code);
+            }
             new.at_entry(&new_path, Slash::NoFollow, |new_dir, target| {
                 if old.name == "." || target.name == "." {
                     // What the host answers for a directory renamed as `.` or onto it.
@@ -580,7 +671,13 @@ impl ours::GuestDescriptor for Descriptor {
         if !filters_paths() {
             return self.host.symlink_at(&old_path, &new_path).ours();
         }
-        self.at_entry(&new_path, Slash::NoFollow, |dir, fin| {
+        if old_path.starts_with('/') {
+            // The host refuses an absolute target before it looks at the new path.
+            return Err(ErrorCode::NotPermitted);
+        }
+        // A new name with a trailing `/` is looked up as the host does, following a symlink
+        // (`link_to_dir/` exists: `exist`; `a.txt/`: `not-directory`); nothing is made there.
+        self.at_entry(&new_path, Slash::Follow, |dir, fin| {
             fin.check_new_name(dir)?;
             fin.check_change(dir)?;
             // A link may only point somewhere the app could reach anyway.

@@ -223,9 +223,10 @@ pub fn at<T>(
         if trailing {
             // Must be a directory; a symlink is followed whatever the flags say.
             match lstat(dir.host(), &part) {
+                // `mkdir` does not follow it: something is there (`exist`), as for a file.
                 Ok(stat)
                     if stat.type_ == host::DescriptorType::SymbolicLink
-                        && slash != Slash::NoFollow =>
+                        && slash == Slash::Follow =>
                 {
                     match splice(dir.host(), &part, &mut pending, &mut trailing) {
                         Ok(()) => {}

@@ -98,24 +98,81 @@ fn null_streams_compile_to_stdio_rules_and_the_others_to_none() {
 
 #[test]
 fn never_panics_on_arbitrary_input() {
-    let samples = [
-        "null",
-        "[]",
-        "1",
-        "\"x\"",
-        "{\"env\": null}",
-        "{\"env\": {\"set\": {\"a\": 1}}}",
-        "\u{0}",
-        "{\"env\":{\"allow\":[\"\\\\\"]}}",
+    // Each invalid input is rejected with its line, column and key (`.`: the document as a
+    // whole); `None`: valid.
+    type Rejection = Option<(usize, usize, &'static str)>;
+    let samples: &[(&str, Rejection)] = &[
+        ("null", Some((1, 4, "."))),
+        ("1", Some((1, 1, "."))),
+        ("\"x\"", Some((1, 3, "."))),
+        ("\u{0}", Some((1, 1, "."))),
+        ("", Some((1, 0, "."))),
+        (
+            "{\"env\": {\"set\": {\"a\": 1}}}",
+            Some((1, 23, "env.set.a")),
+        ),
+        (
+            "{\"env\":{\"allow\":[\"\\\\\"]}}",
+            Some((1, 22, "env.allow[0]")),
+        ),
+        // The duplicate is named in the message: "duplicate field `env`".
+        ("{\"env\": {}, \"env\": {}}", Some((1, 17, "."))),
+        ("{\"env\": null}", None),
+        // serde reads a struct from a JSON array too, field after field: `[]` is the empty
+        // policy (see docs/reliability.md).
+        ("[]", None),
     ];
-    for sample in samples {
-        let _ = Policy::parse(sample, "p.json");
+    for (text, expected) in samples {
+        match (Policy::parse(text, "p.json"), expected) {
+            (Ok(_), None) => {}
+            (Err(e), Some((line, column, key))) => {
+                assert_eq!(
+                    (e.line, e.column, e.key.as_str()),
+                    (*line, *column, *key),
+                    "{text:?}: {e}"
+                );
+                let shown = e.to_string();
+                assert!(
+                    shown.starts_with(&format!("p.json:{line}:{column}: ")),
+                    "{shown}"
+                );
+                assert!(
+                    *key == "." || shown.contains(&format!("`{key}`: ")),
+                    "{shown}"
+                );
+            }
+            (result, _) => panic!("{text:?}: {result:?}"),
+        }
     }
-    // Every prefix of a valid policy.
+    // Every prefix of a valid policy is invalid: the error is at its end, and names the key
+    // being read (`?` while its name is, `.` between the top-level keys).
     let valid = r#"{"env": {"allow": ["A*", "{B,C}"], "deny": ["[!x]"], "set": {"K": "V"}}}"#;
+    let keys = [
+        ".",
+        "?",
+        "env",
+        "env.?",
+        "env.allow",
+        "env.allow[0]",
+        "env.allow[1]",
+        "env.deny",
+        "env.deny[0]",
+        "env.set",
+        "env.set.?",
+        "env.set.K",
+    ];
     for end in 0..valid.len() {
-        let _ = Policy::parse(&valid[..end], "p.json");
+        let e = Policy::parse(&valid[..end], "p.json").unwrap_err();
+        let shown = e.to_string();
+        assert!(e.message.starts_with("EOF while parsing"), "{shown}");
+        assert!(shown.starts_with(&format!("p.json:1:{end}: ")), "{shown}");
+        assert!(keys.contains(&e.key.as_str()), "{shown}");
+        assert!(
+            e.key == "." || shown.contains(&format!("`{}`: ", e.key)),
+            "{shown}"
+        );
     }
+    assert!(Policy::parse(valid, "p.json").is_ok());
 }
 
 #[test]

@@ -256,9 +256,21 @@ impl<'de> Deserialize<'de> for ClockTime {
     }
 }
 
+/// 10000-01-01T00:00:00Z: from here on a year has more than the four digits of RFC 3339.
+const RFC3339_END: u64 = 253_402_300_800;
+
 impl Serialize for ClockTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        if self.0.seconds < RFC3339_END {
+            return s.collect_str(&self.0);
+        }
+        // Past year 9999 RFC 3339 has no text for it, and the parser would refuse its own
+        // output: written as seconds and nanoseconds instead.
+        use serde::ser::SerializeStruct;
+        let mut parts = s.serialize_struct("ClockTime", 2)?;
+        parts.serialize_field("seconds", &self.0.seconds)?;
+        parts.serialize_field("nanoseconds", &self.0.nanoseconds)?;
+        parts.end()
     }
 }
 

@@ -16,7 +16,9 @@
 //! `mutate-directory` (else, if refused, read-only) and prints its `get-flags` like
 //! `root-flags`; `lstat-size:P` prints the type and size of P itself (a symlink's size is the
 //! length of its target); `stdin` reads the standard input to its end and prints how many bytes
-//! it held (`ok N bytes`).
+//! it held (`ok N bytes`); `open:P:FLAGS` opens P with the flags FLAGS names, one letter each
+//! (`f` symlink-follow; `c` create, `d` directory, `e` exclusive, `t` truncate; `r` read, `w`
+//! write, `m` mutate-directory), and prints the type of what it opened.
 //!
 //! Loops for race tests, each bounded by a count and by [`LOOP_SECONDS`], whichever comes first,
 //! and printing one summary line: `ok RUNS runs: RESULT xCOUNT; RESULT xCOUNT...` with each
@@ -287,6 +289,33 @@ fn run(root: &Descriptor, op: &str) -> Result<String> {
                     renames
                 })
             }))
+        }
+        "open" => {
+            let has = |letter: char| arg(2).contains(letter);
+            let pick = |letter: char, flag| {
+                if has(letter) {
+                    flag
+                } else {
+                    OpenFlags::empty()
+                }
+            };
+            let path_flags = if has('f') { FOLLOW } else { PathFlags::empty() };
+            let open_flags = pick('c', OpenFlags::CREATE)
+                | pick('d', OpenFlags::DIRECTORY)
+                | pick('e', OpenFlags::EXCLUSIVE)
+                | pick('t', OpenFlags::TRUNCATE);
+            let mut flags = DescriptorFlags::empty();
+            for (letter, flag) in [
+                ('r', DescriptorFlags::READ),
+                ('w', DescriptorFlags::WRITE),
+                ('m', DescriptorFlags::MUTATE_DIRECTORY),
+            ] {
+                if has(letter) {
+                    flags |= flag;
+                }
+            }
+            let file = root.open_at(path_flags, arg(1), open_flags, flags)?;
+            file.get_type().map(|t| format!("{t:?}"))
         }
         "sync" => open(root, arg(1), none, read)?
             .sync()
