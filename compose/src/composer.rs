@@ -1,10 +1,10 @@
 //! Composing an app with the adapters and stubs its policy needs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use interpose_policy::Policy;
 use interpose_policy::compiled::{self, CompiledPolicy, Route};
-use wac_graph::types::{ItemKind, Package, World};
+use wac_graph::types::{Interface, InterfaceId, ItemKind, Package, SubtypeChecker, Types, World};
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 
 use crate::adapters::{self, Adapter, unversioned};
@@ -223,6 +223,7 @@ impl Composer {
         }
         let decisions = plan.decisions();
         let inner = plan.inner();
+        narrow_denied_type_dependencies(graph.types_mut(), &app_world, &decisions);
         let app_id = graph.register_package(app_package).map_err(internal)?;
         let mut wiring = Wiring {
             graph,
@@ -285,6 +286,75 @@ impl Composer {
             routes,
             adapted: adapted.adapted,
         })
+    }
+}
+
+/// An import whose WIT `use`s a type of another (`wasi:http/types` a clock's `duration`) brings
+/// that other interface along wherever it goes, for the type. When the policy denies the other
+/// interface, its functions must not come along with it: the dependency is narrowed to the
+/// interface's types, so the output imports no function of what the policy denies.
+fn narrow_denied_type_dependencies(
+    types: &mut Types,
+    app_world: &World,
+    decisions: &BTreeMap<String, Decision>,
+) {
+    let denied: BTreeSet<&str> = decisions
+        .iter()
+        .filter(|(_, decision)| **decision == Decision::Deny)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let mut narrowed = HashMap::new();
+    for kind in app_world.imports.values() {
+        if let ItemKind::Instance(id) = *kind {
+            narrow_uses(types, id, &denied, &mut narrowed);
+        }
+    }
+}
+
+/// Points what `id` uses of a denied interface at a copy of that interface with its types alone.
+fn narrow_uses(
+    types: &mut Types,
+    id: InterfaceId,
+    denied: &BTreeSet<&str>,
+    narrowed: &mut HashMap<InterfaceId, InterfaceId>,
+) {
+    let uses: Vec<(String, InterfaceId)> = types[id]
+        .uses
+        .iter()
+        .map(|(name, used)| (name.clone(), used.interface))
+        .collect();
+    for (name, used) in uses {
+        let is_denied = types[used]
+            .id
+            .as_deref()
+            .is_some_and(|interface| denied.contains(interface));
+        if !is_denied || narrowed.values().any(|copy| *copy == used) {
+            continue;
+        }
+        let copy = match narrowed.get(&used) {
+            Some(copy) => *copy,
+            None => {
+                let original = &types[used];
+                let types_alone = Interface {
+                    id: original.id.clone(),
+                    uses: original.uses.clone(),
+                    exports: original
+                        .exports
+                        .iter()
+                        .filter(|(_, kind)| matches!(kind, ItemKind::Type(_)))
+                        .map(|(name, kind)| (name.clone(), *kind))
+                        .collect(),
+                };
+                let copy = types.add_interface(types_alone);
+                narrowed.insert(used, copy);
+                // What it uses in turn may be denied too.
+                narrow_uses(types, copy, denied, narrowed);
+                copy
+            }
+        };
+        if let Some(entry) = types[id].uses.get_mut(&name) {
+            entry.interface = copy;
+        }
     }
 }
 
@@ -569,7 +639,9 @@ impl Wiring<'_> {
                     None => None,
                 };
                 let own = own.ok_or_else(|| {
-                    internal(format!("wiring `{import}` into {provider:?}: {shared:#}"))
+                    self.misshapen_denied_import().unwrap_or_else(|| {
+                        internal(format!("wiring `{import}` into {provider:?}: {shared:#}"))
+                    })
                 })?;
                 self.graph
                     .set_instantiation_argument(instance, import, own)
@@ -578,6 +650,33 @@ impl Wiring<'_> {
         }
         self.providers.insert(provider, (instance, world.clone()));
         Ok((instance, world))
+    }
+
+    /// An app import the denial component serves that is not the WASI interface of its name (a
+    /// function of another type, or one WASI does not have): what the wiring of the denial
+    /// component trips over when that import lacks the interfaces WASI's depends on.
+    fn misshapen_denied_import(&mut self) -> Option<ComposeError> {
+        let (_, world) = self.load(Provider::Deny).ok()?;
+        let mut cache = HashSet::new();
+        let mut checker = SubtypeChecker::new(&mut cache);
+        let types = self.graph.types();
+        self.app_world.imports.iter().find_map(|(import, kind)| {
+            if self.decisions.get(import) != Some(&Decision::Deny) {
+                return None;
+            }
+            let served = world
+                .exports
+                .iter()
+                .find(|(export, _)| unversioned(export) == unversioned(import))?
+                .1;
+            let reason = checker.is_subtype(*served, types, *kind, types).err()?;
+            Some(ComposeError::Incompatible {
+                import: import.clone(),
+                provider: "deny".to_owned(),
+                kind: "denial component",
+                reason: format!("{reason:#}"),
+            })
+        })
     }
 
     /// The generated component serving the compiled policy, instantiated once for all adapters.

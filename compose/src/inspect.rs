@@ -4,7 +4,7 @@
 use std::fmt;
 
 use interpose_policy::compiled::{self, CompiledPolicy, Route};
-use wac_graph::types::{Package, Types};
+use wac_graph::types::{ItemKind, Package, Types};
 
 use crate::adapters::{same_interface, unversioned};
 use crate::composer::{ComposeError, check_component};
@@ -23,6 +23,9 @@ pub struct Inspection {
     pub adapted: Option<(crate::adapt::Preview1Kind, usize)>,
     /// What the host must provide, by name.
     pub imports: Vec<String>,
+    /// Those of them imported for their types alone, with no function: what another import
+    /// `use`s of an interface the policy denies (a clock's `duration` in `wasi:http/types`).
+    pub types_only: Vec<String>,
     pub exports: Vec<String>,
     /// The policy baked in by interpose, if this is a composed component.
     pub policy: Option<CompiledPolicy>,
@@ -44,6 +47,18 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, ComposeError> {
     let world = &types[package.ty()];
     let policy = policy_component::find_payload(bytes).and_then(|p| compiled::decode(&p).ok());
     let imports: Vec<String> = world.imports.keys().cloned().collect();
+    let types_only = world
+        .imports
+        .iter()
+        .filter(|(_, kind)| match kind {
+            ItemKind::Instance(id) => !types[*id]
+                .exports
+                .values()
+                .any(|item| matches!(item, ItemKind::Func(_))),
+            _ => false,
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
     let routes = match &policy {
         Some(policy) => policy.routes.clone(),
         None => imports
@@ -59,6 +74,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, ComposeError> {
         size: bytes.len(),
         adapted: adapted.adapted.map(|kind| (kind, input_size)),
         imports,
+        types_only,
         exports,
         policy,
         routes,
@@ -127,7 +143,10 @@ impl fmt::Display for Inspection {
         }
         writeln!(f, "\nimports (what the host must provide):")?;
         for import in &self.imports {
-            writeln!(f, "  {import}")?;
+            match self.types_only.contains(import) {
+                true => writeln!(f, "  {import:<40} types only: no function is imported")?,
+                false => writeln!(f, "  {import}")?,
+            }
         }
         for (app, host) in self.raised_versions() {
             writeln!(

@@ -497,3 +497,21 @@ fn inspect_marks_imports_interpose_does_not_know() {
         assert!(line.contains("unknown to interpose"), "{text}");
     }
 }
+
+/// A reader that stops early (`interpose policy schema | head -1`) ends the output quietly: no
+/// panic, no error.
+#[test]
+fn output_to_a_reader_that_has_gone_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(&["policy", "schema"], dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closing the only reader before anything is read: every write fails with `EPIPE`.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

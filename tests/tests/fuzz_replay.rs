@@ -321,8 +321,8 @@ fn structured_compose_seeds() -> Vec<ComposeInput> {
         },
         // Strict, so the clocks are denied, and an app that needs `wasi:http/types` (which uses
         // the monotonic clock's `duration`): from the denial component (it sends no HTTP) or
-        // from the host (it serves HTTP). Either keeps the host clock imported for the type;
-        // the app's clock calls are denied (docs/reliability.md).
+        // from the host (it serves HTTP). Either may keep the host clock imported for the type
+        // alone, with no function (docs/reliability.md, finding 12).
         ComposeInput {
             policy: PolicySpec {
                 strict: true,
@@ -380,5 +380,77 @@ fn write_compiled_decode_seeds() {
             let name = path.file_stem().unwrap().to_string_lossy();
             std::fs::write(dir.join(format!("{name}.bin")), policy.encode()).unwrap();
         }
+    }
+}
+
+/// Finding 12 (docs/reliability.md): `wasi:http/types` uses the monotonic clock's `duration`, so
+/// wherever it goes the clock comes along for that type. Under a policy denying the clock, it may
+/// stay imported for its types alone: no function of it is imported, served or reachable.
+#[test]
+fn a_denied_clock_stays_imported_for_its_types_alone() {
+    use RealInterface::*;
+    for (serves_http, policy) in [
+        (true, r#"{"default": "deny"}"#),
+        (false, r#"{"default": "deny"}"#),
+        (false, r#"{"default": "deny", "http": "host"}"#),
+    ] {
+        let app = AppSpec::World(WorldSpec {
+            serves_http,
+            ..match world(
+                RealVersion::V0_2_3,
+                [HttpTypes, HttpOutgoingHandler, ClocksMonotonicClock, IoPoll]
+                    .map(ImportSpec::Real)
+                    .to_vec(),
+            ) {
+                AppSpec::World(world) => world,
+                _ => unreachable!(),
+            }
+        })
+        .build()
+        .expect("the app builds");
+        let composed =
+            interpose::Composer::new(interpose::Policy::parse(policy, "p.json").unwrap())
+                .compose(&app.bytes)
+                .unwrap_or_else(|e| panic!("{policy}: {e}"));
+        let inspection = interpose::inspect(&composed.component).unwrap();
+        assert_eq!(
+            inspection.route("wasi:clocks/monotonic-clock"),
+            Some(&interpose_policy::compiled::Route::Denied)
+        );
+        for import in &inspection.imports {
+            if import.starts_with("wasi:clocks/") {
+                assert!(
+                    inspection.types_only.contains(import),
+                    "serving HTTP: {serves_http}, {policy}: `{import}` brings functions\n{inspection}"
+                );
+            }
+        }
+    }
+}
+
+/// Finding 13 (docs/reliability.md): an app importing a WASI name with a shape WASI does not
+/// have, which the policy denies, is told which import is not WASI's, not "internal error".
+#[test]
+fn a_denied_import_of_a_made_up_shape_is_named_as_incompatible() {
+    let app = world(
+        RealVersion::V0_2_0,
+        vec![ImportSpec::Garbled {
+            package: PackageName::Sockets,
+            interface: InterfaceName::Tcp,
+            version: GarbledVersion::V0_2_1,
+            shape: Shape::Func(FuncName::Handle, FuncType::U64),
+        }],
+    )
+    .build()
+    .expect("the app builds");
+    let policy = interpose::Policy::parse(r#"{"sockets": "deny"}"#, "p.json").unwrap();
+    match interpose::Composer::new(policy).compose(&app.bytes) {
+        Err(interpose::ComposeError::Incompatible { import, kind, .. }) => {
+            assert_eq!(
+                (import.as_str(), kind),
+                ("wasi:sockets/tcp@0.2.1", "denial component")
+            )
+        }
+        other => panic!("{other:?}"),
     }
 }

@@ -12,6 +12,6 @@ pub struct Args {
 
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let bytes = super::read_input(&args.component)?;
-    print!("{}", interpose::inspect(&bytes)?);
+    super::print(interpose::inspect(&bytes)?)?;
     Ok(ExitCode::SUCCESS)
 }

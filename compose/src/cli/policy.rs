@@ -18,12 +18,15 @@ pub enum Command {
 pub fn main(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Schema => {
-            println!("{}", serde_json::to_string_pretty(&Policy::json_schema())?);
+            super::print(format_args!(
+                "{}\n",
+                serde_json::to_string_pretty(&Policy::json_schema())?
+            ))?;
         }
         Command::Check { policy } => {
             let parsed = load_policy(&policy)?;
-            println!("{policy}: valid");
-            print!("{}", interpose::summary::describe(&parsed.compile()));
+            super::print(format_args!("{policy}: valid\n"))?;
+            super::print(interpose::summary::describe(&parsed.compile()))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -7,15 +7,6 @@ use interpose::{ComposeError, Composer, Policy};
 use crate::app_gen::AppSpec;
 use crate::policy_gen::PolicySpec;
 
-/// WASI 0.2 interfaces whose WIT uses a type of a clock interface (`use
-/// wasi:clocks/monotonic-clock.{duration}`): importing them from the host imports that clock
-/// too.
-const TYPE_DEPENDENCIES: &[(&str, &str)] = &[
-    ("wasi:filesystem/types", "wasi:clocks/wall-clock"),
-    ("wasi:http/types", "wasi:clocks/monotonic-clock"),
-    ("wasi:sockets/tcp", "wasi:clocks/monotonic-clock"),
-];
-
 /// One input of the target.
 #[derive(Arbitrary, Clone, Debug, PartialEq, Eq)]
 pub struct ComposeInput {
@@ -76,13 +67,6 @@ fn check_composition(
     let context = || format!("policy: {json}\napp WIT:\n{}", app.wit);
     let composition = match Composer::new(policy.clone()).compose(&app.bytes) {
         Ok(composition) => composition,
-        // Known (docs/reliability.md): an app that imports a WASI 0.2 interface of a made-up
-        // shape without what its real shape depends on can fail while the denial component is
-        // wired, as an internal error rather than `Incompatible`. Anything else internal is a
-        // bug.
-        Err(ComposeError::Internal(_)) if input.app.garbles_served_wasi() => {
-            return Outcome::Refused;
-        }
         Err(ComposeError::Internal(message)) => {
             panic!("internal composition error: {message}\n{}", context())
         }
@@ -123,24 +107,12 @@ fn check_composition(
             denied.push("wasi:http/outgoing-handler");
         }
     }
-    // Known (docs/reliability.md): whatever provides an interface whose WIT `use`s a clock's
-    // type (the host, an adapter, the denial component) keeps that clock imported from the host
-    // for the type, even where the app's own import of the clock is denied.
-    let type_only: Vec<&str> = TYPE_DEPENDENCIES
-        .iter()
-        .filter(|(user, _)| {
-            let app = composition.routes.iter().map(|(i, _)| i);
-            inspection
-                .imports
-                .iter()
-                .chain(app)
-                .any(|i| interpose::adapters::unversioned(i) == *user)
-        })
-        .map(|(_, used)| *used)
-        .collect();
+    // An interface another import `use`s a type of (a clock's `duration` in `wasi:http/types`)
+    // may stay imported for that type alone, with no function: nothing of it reaches anyone.
+    let type_only = &inspection.types_only;
     for import in &inspection.imports {
         let name = interpose::adapters::unversioned(import);
-        if private.contains(&name) || type_only.contains(&name) {
+        if private.contains(&name) || type_only.contains(import) {
             continue;
         }
         if let Some(prefix) = denied.iter().find(|prefix| name.starts_with(**prefix)) {
@@ -159,11 +131,9 @@ fn check_composition(
             let name = interpose::adapters::unversioned(import);
             assert!(
                 private.contains(&name)
-                    || type_only.contains(&name)
-                    || !inspection
-                        .imports
-                        .iter()
-                        .any(|i| interpose::adapters::unversioned(i) == name),
+                    || !inspection.imports.iter().any(|i| {
+                        interpose::adapters::unversioned(i) == name && !type_only.contains(i)
+                    }),
                 "`{import}` is denied, yet the composed component imports it: {:?}\n{}",
                 inspection.imports,
                 context()

@@ -22,6 +22,11 @@ pub fn policy_text(data: &[u8]) {
 pub fn check_policy_text(text: &str) -> Result<Policy, PolicyError> {
     match Policy::parse(text, ORIGIN) {
         Ok(policy) => {
+            // A policy is an object (serde would read a struct from an array too).
+            assert!(
+                text.trim_start().starts_with('{'),
+                "not an object, yet a valid policy: {text:?}"
+            );
             check_valid(&policy);
             Ok(policy)
         }
@@ -61,6 +66,10 @@ pub fn check_error(text: &str, error: &PolicyError) {
         line.len()
     );
     assert!(!error.message.is_empty(), "no message: {shown}");
+    assert!(
+        !error.key.split('.').any(|part| part == "?"),
+        "a key unknown yet is named `?`: {shown}"
+    );
     let keyless = error.key.is_empty() || error.key == ".";
     if !keyless {
         assert!(

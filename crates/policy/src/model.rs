@@ -33,13 +33,25 @@ pub struct Policy {
     #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     /// `wasi:cli/environment`: variables, arguments, working directory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "some_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub env: Option<EnvPolicy>,
     /// `wasi:filesystem`: read-only or denied, path allow/deny globs, per-preopen rules.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "some_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fs: Option<FsPolicy>,
     /// `wasi:clocks`: the host's, frozen, stepping or virtual wall and monotonic clocks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "some_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub clocks: Option<ClocksPolicy>,
     /// `wasi:random`: `"host"`, `"deny"` or `{"seed": N}` (reproducible, not secure).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,7 +64,11 @@ pub struct Policy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpPolicy>,
     /// `wasi:cli` stdin, stdout, stderr and their terminal interfaces.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "some_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stdio: Option<StdioPolicy>,
     /// `wasi:cli/exit`: `"allow"` or `"deny"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,6 +264,42 @@ impl<'de> Deserialize<'de> for CwdPolicy {
     }
 }
 
+/// A value serde may read from a JSON object only. A derived struct reads from an array too,
+/// field after field, so that `[]` would be a valid empty policy and `{"fs": []}` an `fs`
+/// section of defaults: every section and rule that is an object goes through this.
+pub(crate) struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = Object<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+        d.deserialize_map(ObjectVisitor(std::marker::PhantomData))
+    }
+}
+
+/// `#[serde(deserialize_with)]` for an optional section that is an object.
+pub(crate) fn some_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    // `null` stays what it is in JSON: no section.
+    Option::<Object<T>>::deserialize(d).map(|section| section.map(|Object(value)| value))
+}
+
+/// `#[serde(deserialize_with)]` for a list of objects.
+pub(crate) fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    Vec::<Object<T>>::deserialize(d).map(|list| list.into_iter().map(|Object(v)| v).collect())
+}
+
 /// Why a policy was rejected, with where in the file.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 #[error("{origin}:{line}:{column}: {}{message}", key_prefix(.key))]
@@ -273,9 +325,16 @@ impl Policy {
     /// Parses and validates a policy. `origin` names the source in error messages.
     pub fn parse(text: &str, origin: &str) -> Result<Policy, PolicyError> {
         let mut de = serde_json::Deserializer::from_str(text);
-        let result: Result<Policy, _> = serde_path_to_error::deserialize(&mut de);
+        let result: Result<Object<Policy>, _> = serde_path_to_error::deserialize(&mut de);
+        let result = result.map(|Object(policy)| policy);
         let policy = result.map_err(|e| {
-            let key = e.path().to_string();
+            // serde_path_to_error writes `?` for a key whose name is still being read (the text
+            // ends inside it): name what holds it instead.
+            let path = e.path().to_string();
+            let key = match path.strip_suffix('?') {
+                Some(holder) => holder.strip_suffix('.').unwrap_or(".").to_owned(),
+                None => path,
+            };
             let inner = e.into_inner();
             PolicyError {
                 origin: origin.to_owned(),

@@ -107,7 +107,7 @@ fn bad_clocks_are_reported_with_their_key_and_what_was_expected() {
     let cases = [
         (
             r#"{"clocks": "frozen"}"#,
-            "`clocks`: invalid type: string \"frozen\", expected struct ClocksPolicy",
+            "`clocks`: invalid type: string \"frozen\", expected an object",
         ),
         (
             r#"{"clocks": {"wal": "host"}}"#,

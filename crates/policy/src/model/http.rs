@@ -374,6 +374,7 @@ impl<'de> Deserialize<'de> for HttpPolicy {
                 #[derive(Deserialize)]
                 #[serde(deny_unknown_fields)]
                 struct Allow {
+                    #[serde(deserialize_with = "super::objects")]
                     allow: Vec<HttpRulePolicy>,
                     #[serde(rename = "set-headers", default)]
                     #[allow(dead_code)]
