@@ -1,6 +1,7 @@
 //! Golden files: what `interpose policy check` prints for every built-in policy and for the
-//! policies in `tests/golden/policies`, and what `interpose inspect` prints for a composed app,
-//! compared byte for byte with `tests/golden/policy-check/*.txt` and `tests/golden/inspect/*.txt`.
+//! policies in `tests/golden/policies`, what `interpose inspect` prints for a composed app, the
+//! JSON Schema of `interpose policy schema` and every compose error, compared byte for byte with
+//! the files under `tests/golden`.
 //!
 //! After a deliberate change of wording, rewrite them with `BLESS=1 cargo test -p interpose --test
 //! golden` and review the diff.
@@ -109,6 +110,14 @@ fn versions_replaced(line: &str) -> String {
         }
     }
     out + rest
+}
+
+/// The JSON Schema `interpose policy schema` prints: what editors validate policies with, so a
+/// change of the format shows here.
+#[test]
+fn policy_schema() {
+    let text = interpose(&["policy", "schema"], &golden_dir());
+    assert_all_match(check("policy-schema.json", &text).into_iter().collect());
 }
 
 #[test]
