@@ -356,7 +356,7 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
             Some(HttpPolicy::Host) => Decision::Host,
             Some(HttpPolicy::Deny) => Decision::Deny,
             Some(http) if http.rewrites_headers() => Decision::Adapter(&adapters::HTTP_HEADERS),
-            Some(HttpPolicy::Allow { .. }) => Decision::Adapter(&adapters::HTTP),
+            Some(HttpPolicy::Rules(_)) => Decision::Adapter(&adapters::HTTP),
             None => unmentioned,
         },
         i if i.starts_with("wasi:sockets/") && interpose_adapters::deniable(i).is_some() => {
@@ -364,10 +364,10 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
                 Some(SocketsPolicy::Host) => Decision::Host,
                 Some(SocketsPolicy::Deny) => Decision::Deny,
                 // The adapter wraps what it exports; the network handle stays the host's.
-                Some(SocketsPolicy::Allow(_)) if adapters::SOCKETS.interfaces.contains(&i) => {
+                Some(SocketsPolicy::Rules(_)) if adapters::SOCKETS.interfaces.contains(&i) => {
                     Decision::Adapter(&adapters::SOCKETS)
                 }
-                Some(SocketsPolicy::Allow(_)) => Decision::Host,
+                Some(SocketsPolicy::Rules(_)) => Decision::Host,
                 None => unmentioned,
             }
         }

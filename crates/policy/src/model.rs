@@ -10,17 +10,24 @@ use serde::{Deserialize, Serialize};
 use crate::compiled::{self, ArgsRule, CompiledPolicy, CwdRule, EnvRules};
 use crate::glob::{self, GlobList, Separator};
 
+mod access;
 mod clocks;
 mod fs;
 mod http;
 mod isolation;
 mod random;
 mod sockets;
-pub use clocks::{ClockDuration, ClockTime, ClocksPolicy, MonotonicClockPolicy, WallClockPolicy};
+pub use access::{Access, Rules};
+pub use clocks::{
+    ClockDuration, ClockTime, ClocksPolicy, MonotonicClockPolicy, MonotonicClockRules,
+    WallClockPolicy, WallClockRules,
+};
 pub use fs::{FsModePolicy, FsPolicy, PathGlob, PreopenPolicy};
-pub use http::{AuthorityGlob, HttpMethod, HttpPolicy, HttpRulePolicy, HttpScheme, UrlPathGlob};
+pub use http::{
+    AuthorityGlob, HttpAllow, HttpMethod, HttpPolicy, HttpRulePolicy, HttpScheme, UrlPathGlob,
+};
 pub use isolation::{DefaultAccess, ExitPolicy, StdioPolicy, StreamPolicy};
-pub use random::RandomPolicy;
+pub use random::{RandomPolicy, Seeded};
 pub use sockets::{HostNameGlob, SocketAddrRule, SocketsAllow, SocketsPolicy, UdpPolicy};
 
 /// An interpose policy: one optional section per capability area. A missing section leaves that
@@ -396,7 +403,6 @@ impl Policy {
     /// How this policy decides each area, as written.
     fn outline(&self) -> compiled::Outline {
         use crate::stdio::StreamRule;
-        use compiled::Whole;
         let stream = |stream: Option<StreamPolicy>| {
             stream.map(|stream| match stream {
                 StreamPolicy::Inherit => StreamRule::Inherit,
@@ -407,16 +413,8 @@ impl Policy {
         compiled::Outline {
             strict: self.default == DefaultAccess::Deny,
             env: self.env.is_some(),
-            sockets: self.sockets.as_ref().map(|sockets| match sockets {
-                SocketsPolicy::Host => Whole::Host,
-                SocketsPolicy::Deny => Whole::Deny,
-                SocketsPolicy::Allow(_) => Whole::Rules,
-            }),
-            http: self.http.as_ref().map(|http| match http {
-                HttpPolicy::Host => Whole::Host,
-                HttpPolicy::Deny => Whole::Deny,
-                HttpPolicy::Allow { .. } => Whole::Rules,
-            }),
+            sockets: self.sockets.as_ref().map(Access::whole),
+            http: self.http.as_ref().map(Access::whole),
             stdio: self.stdio.as_ref().map(|s| compiled::Streams {
                 stdin: stream(s.stdin),
                 stdout: stream(s.stdout),

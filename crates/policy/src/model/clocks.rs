@@ -7,6 +7,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserializer, MapAccess, Unexpected, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::access::{Access, Rules};
 use crate::clocks::{
     ClockRules, Datetime, MonotonicRule, NANOS_PER_SEC, WallRule, days_from_civil,
 };
@@ -30,15 +31,13 @@ pub struct ClocksPolicy {
     pub monotonic: MonotonicClockPolicy,
 }
 
-/// `clocks.wall`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+/// `clocks.wall`: `"deny"`: reading it traps.
+pub type WallClockPolicy = Access<WallClockRules>;
+
+/// A wall clock of interpose's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum WallClockPolicy {
-    /// The host's clock.
-    #[default]
-    Host,
-    /// Reading the clock traps.
-    Deny,
+pub enum WallClockRules {
     /// Every read returns this time.
     Frozen(ClockTime),
     /// The first read returns `start`, each later read `step` more.
@@ -50,15 +49,13 @@ pub enum WallClockPolicy {
     },
 }
 
-/// `clocks.monotonic`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+/// `clocks.monotonic`: `"deny"`: reading the clock or waiting on it traps.
+pub type MonotonicClockPolicy = Access<MonotonicClockRules>;
+
+/// A monotonic clock of interpose's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum MonotonicClockPolicy {
-    /// The host's clock and timers.
-    #[default]
-    Host,
-    /// Reading the clock or waiting on it traps.
-    Deny,
+pub enum MonotonicClockRules {
     /// Virtual time from 0: reads do not advance it; waiting for a duration or an instant moves it
     /// there at once, so sleeps take no real time.
     Virtual,
@@ -70,6 +67,30 @@ pub enum MonotonicClockPolicy {
         #[serde(default)]
         step: ClockDuration,
     },
+}
+
+impl Rules for WallClockRules {
+    const NAME: &'static str = "WallClockPolicy";
+    const FORMS: &'static [&'static str] = &[
+        r#"{"frozen": TIME}"#,
+        r#"{"start": TIME, "step": DURATION}"#,
+    ];
+
+    fn from_keyword(keyword: &str) -> Option<Result<Self, &'static str>> {
+        (keyword == "frozen").then_some(Err(
+            r#"`frozen` needs a time: {"frozen": "2024-01-01T00:00:00Z"}"#,
+        ))
+    }
+}
+
+impl Rules for MonotonicClockRules {
+    const NAME: &'static str = "MonotonicClockPolicy";
+    const FORMS: &'static [&'static str] =
+        &[r#""virtual""#, r#"{"start": DURATION, "step": DURATION}"#];
+
+    fn from_keyword(keyword: &str) -> Option<Result<Self, &'static str>> {
+        (keyword == "virtual").then_some(Ok(MonotonicClockRules::Virtual))
+    }
 }
 
 /// A wall-clock time: RFC 3339 text (`"2024-01-01T00:00:00Z"`, `"2024-01-01T01:00:00.5+01:00"`)
@@ -86,25 +107,29 @@ impl ClocksPolicy {
     pub(super) fn compile(&self) -> ClockRules {
         ClockRules {
             wall: match self.wall {
-                WallClockPolicy::Host => WallRule::Host,
-                WallClockPolicy::Deny => WallRule::Deny,
-                WallClockPolicy::Frozen(time) => WallRule::Virtual {
+                Access::Host => WallRule::Host,
+                Access::Deny => WallRule::Deny,
+                Access::Rules(WallClockRules::Frozen(time)) => WallRule::Virtual {
                     start: time.0,
                     step: 0,
                 },
-                WallClockPolicy::Stepping { start, step } => WallRule::Virtual {
+                Access::Rules(WallClockRules::Stepping { start, step }) => WallRule::Virtual {
                     start: start.0,
                     step: step.0,
                 },
             },
             monotonic: match self.monotonic {
-                MonotonicClockPolicy::Host => MonotonicRule::Host,
-                MonotonicClockPolicy::Deny => MonotonicRule::Deny,
-                MonotonicClockPolicy::Virtual => MonotonicRule::Virtual { start: 0, step: 0 },
-                MonotonicClockPolicy::Stepping { start, step } => MonotonicRule::Virtual {
-                    start: start.0,
-                    step: step.0,
-                },
+                Access::Host => MonotonicRule::Host,
+                Access::Deny => MonotonicRule::Deny,
+                Access::Rules(MonotonicClockRules::Virtual) => {
+                    MonotonicRule::Virtual { start: 0, step: 0 }
+                }
+                Access::Rules(MonotonicClockRules::Stepping { start, step }) => {
+                    MonotonicRule::Virtual {
+                        start: start.0,
+                        step: step.0,
+                    }
+                }
             },
         }
     }
@@ -134,27 +159,15 @@ fn once<T, E: de::Error>(slot: &mut Option<T>, value: T, name: &'static str) -> 
     Ok(())
 }
 
-impl<'de> Deserialize<'de> for WallClockPolicy {
+impl<'de> Deserialize<'de> for WallClockRules {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct WallVisitor;
         impl<'de> Visitor<'de> for WallVisitor {
-            type Value = WallClockPolicy;
+            type Value = WallClockRules;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(
-                    r#""host", "deny", {"frozen": TIME} or {"start": TIME, "step": DURATION}"#,
-                )
+                f.write_str(r#"{"frozen": TIME} or {"start": TIME, "step": DURATION}"#)
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<WallClockPolicy, E> {
-                match v {
-                    "host" => Ok(WallClockPolicy::Host),
-                    "deny" => Ok(WallClockPolicy::Deny),
-                    "frozen" => Err(E::custom(
-                        r#"`frozen` needs a time: {"frozen": "2024-01-01T00:00:00Z"}"#,
-                    )),
-                    other => Err(E::invalid_value(Unexpected::Str(other), &self)),
-                }
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WallClockPolicy, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WallClockRules, A::Error> {
                 let (mut frozen, mut start, mut step) = (None, None, None);
                 while let Some(key) = map.next_key::<WallKey>()? {
                     match key {
@@ -164,8 +177,8 @@ impl<'de> Deserialize<'de> for WallClockPolicy {
                     }
                 }
                 match (frozen, start, step) {
-                    (Some(time), None, None) => Ok(WallClockPolicy::Frozen(time)),
-                    (None, Some(start), step) => Ok(WallClockPolicy::Stepping {
+                    (Some(time), None, None) => Ok(WallClockRules::Frozen(time)),
+                    (None, Some(start), step) => Ok(WallClockRules::Stepping {
                         start,
                         step: step.unwrap_or_default(),
                     }),
@@ -178,30 +191,22 @@ impl<'de> Deserialize<'de> for WallClockPolicy {
                 }
             }
         }
-        d.deserialize_any(WallVisitor)
+        d.deserialize_map(WallVisitor)
     }
 }
 
-impl<'de> Deserialize<'de> for MonotonicClockPolicy {
+impl<'de> Deserialize<'de> for MonotonicClockRules {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct MonotonicVisitor;
         impl<'de> Visitor<'de> for MonotonicVisitor {
-            type Value = MonotonicClockPolicy;
+            type Value = MonotonicClockRules;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(r#""host", "deny", "virtual" or {"start": DURATION, "step": DURATION}"#)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<MonotonicClockPolicy, E> {
-                match v {
-                    "host" => Ok(MonotonicClockPolicy::Host),
-                    "deny" => Ok(MonotonicClockPolicy::Deny),
-                    "virtual" => Ok(MonotonicClockPolicy::Virtual),
-                    other => Err(E::invalid_value(Unexpected::Str(other), &self)),
-                }
+                f.write_str(r#"{"start": DURATION, "step": DURATION}"#)
             }
             fn visit_map<A: MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<MonotonicClockPolicy, A::Error> {
+            ) -> Result<MonotonicClockRules, A::Error> {
                 let (mut start, mut step) = (None, None);
                 while let Some(key) = map.next_key::<MonotonicKey>()? {
                     match key {
@@ -209,13 +214,13 @@ impl<'de> Deserialize<'de> for MonotonicClockPolicy {
                         MonotonicKey::Step => once(&mut step, map.next_value()?, "step")?,
                     }
                 }
-                Ok(MonotonicClockPolicy::Stepping {
+                Ok(MonotonicClockRules::Stepping {
                     start: start.unwrap_or_default(),
                     step: step.unwrap_or_default(),
                 })
             }
         }
-        d.deserialize_any(MonotonicVisitor)
+        d.deserialize_map(MonotonicVisitor)
     }
 }
 

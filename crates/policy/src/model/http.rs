@@ -2,27 +2,47 @@
 //! allowlist.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use schemars::JsonSchema;
-use serde::de::{self, Deserializer, MapAccess, Unexpected, Visitor};
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
+use super::access::{Access, Rules};
 use crate::glob::Separator;
 use crate::http::{HttpRule, HttpRules};
 
-/// The `http` section: outgoing requests (`wasi:http/outgoing-handler`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum HttpPolicy {
-    /// Requests reach the host unchanged.
-    Host,
-    /// `outgoing-handler` is replaced by a stub: sending a request traps.
-    Deny,
-    /// Only requests that one of these rules matches are sent; the others fail with
-    /// `error-code::HTTP-request-denied`.
-    #[serde(untagged)]
-    Allow { allow: Vec<HttpRulePolicy> },
+/// The `http` section: outgoing requests (`wasi:http/outgoing-handler`). `"deny"`: sending a
+/// request fails with `HTTP-request-denied`.
+pub type HttpPolicy = Access<HttpAllow>;
+
+/// `{"allow": [rules]}`: only requests that one of these rules matches are sent; the others fail
+/// with `error-code::HTTP-request-denied`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpAllow {
+    #[serde(deserialize_with = "super::objects")]
+    pub allow: Vec<HttpRulePolicy>,
+    /// Refused here with a hint: header changes belong in a rule.
+    #[serde(rename = "set-headers", default, skip_serializing)]
+    #[schemars(skip)]
+    set_headers: HeadersBelongInRules,
+    #[serde(rename = "strip-headers", default, skip_serializing)]
+    #[schemars(skip)]
+    strip_headers: HeadersBelongInRules,
+}
+
+impl HttpAllow {
+    pub fn new(allow: Vec<HttpRulePolicy>) -> HttpAllow {
+        HttpAllow {
+            allow,
+            ..HttpAllow::default()
+        }
+    }
+}
+
+impl Rules for HttpAllow {
+    const NAME: &'static str = "HttpPolicy";
+    const FORMS: &'static [&'static str] = &[r#"{"allow": [rules]}"#];
 }
 
 /// One allowlist entry: a request matches if it matches every field given (a field left out
@@ -313,20 +333,19 @@ where
 impl HttpPolicy {
     /// Whether some rule changes headers ([`HttpRules::rewrites_headers`] of the compiled rules).
     pub fn rewrites_headers(&self) -> bool {
-        match self {
-            HttpPolicy::Allow { allow } => allow
+        self.rules().is_some_and(|rules| {
+            rules
+                .allow
                 .iter()
-                .any(|rule| !rule.set_headers.is_empty() || !rule.strip_headers.is_empty()),
-            HttpPolicy::Host | HttpPolicy::Deny => false,
-        }
+                .any(|rule| !rule.set_headers.is_empty() || !rule.strip_headers.is_empty())
+        })
     }
 
     /// The compiled allowlist; `None` for `"host"` and `"deny"` (no adapter is plugged).
     pub(super) fn compile(&self) -> Option<HttpRules> {
-        let HttpPolicy::Allow { allow } = self else {
-            return None;
-        };
-        let allow = allow
+        let allow = self
+            .rules()?
+            .allow
             .iter()
             .map(|rule| HttpRule {
                 authority: rule.authority.as_ref().map(|glob| {
@@ -352,42 +371,5 @@ impl HttpPolicy {
             })
             .collect();
         Some(HttpRules { allow })
-    }
-}
-
-impl<'de> Deserialize<'de> for HttpPolicy {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct HttpVisitor;
-        impl<'de> Visitor<'de> for HttpVisitor {
-            type Value = HttpPolicy;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(r#""host", "deny" or {"allow": [rules]}"#)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<HttpPolicy, E> {
-                match v {
-                    "host" => Ok(HttpPolicy::Host),
-                    "deny" => Ok(HttpPolicy::Deny),
-                    other => Err(E::invalid_value(Unexpected::Str(other), &self)),
-                }
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<HttpPolicy, A::Error> {
-                #[derive(Deserialize)]
-                #[serde(deny_unknown_fields)]
-                struct Allow {
-                    #[serde(deserialize_with = "super::objects")]
-                    allow: Vec<HttpRulePolicy>,
-                    #[serde(rename = "set-headers", default)]
-                    #[allow(dead_code)]
-                    set_headers: HeadersBelongInRules,
-                    #[serde(rename = "strip-headers", default)]
-                    #[allow(dead_code)]
-                    strip_headers: HeadersBelongInRules,
-                }
-                let Allow { allow, .. } =
-                    Allow::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(HttpPolicy::Allow { allow })
-            }
-        }
-        d.deserialize_any(HttpVisitor)
     }
 }

@@ -5,24 +5,17 @@ use std::fmt;
 use std::net::IpAddr;
 
 use schemars::JsonSchema;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::de::{self, Deserializer, SeqAccess, Unexpected, Visitor};
 use serde::{Deserialize, Serialize};
 
+use super::access::{Access, Rules};
 use crate::glob::Separator;
 use crate::sockets::{AddressRule, AddressRules, IpRange, SocketRules};
 
-/// The `sockets` section (`wasi:sockets`: TCP, UDP, name lookup).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum SocketsPolicy {
-    /// Sockets reach the host unchanged.
-    Host,
-    /// Every `wasi:sockets` interface is replaced by a stub: using one traps.
-    Deny,
-    /// Only what these lists allow; everything else fails with `error-code::access-denied`.
-    #[serde(untagged)]
-    Allow(SocketsAllow),
-}
+/// The `sockets` section (`wasi:sockets`: TCP, UDP, name lookup). `"deny"`: every
+/// `wasi:sockets` interface is the denial component's (`access-denied`); the allowlist form
+/// allows only what its lists allow, and everything else fails with `error-code::access-denied`.
+pub type SocketsPolicy = Access<SocketsAllow>;
 
 /// The allowlist form. A key left out allows nothing for its operation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -269,9 +262,7 @@ fn compile_rules(rules: &[SocketAddrRule]) -> AddressRules {
 impl SocketsPolicy {
     /// The compiled allowlists; `None` for `"host"` and `"deny"` (no adapter is plugged).
     pub(super) fn compile(&self) -> Option<SocketRules> {
-        let SocketsPolicy::Allow(allow) = self else {
-            return None;
-        };
+        let allow = self.rules()?;
         let resolve =
             super::compile_globs(allow.resolve.iter().map(|g| g.0.as_str()), Separator::None)
                 .case_insensitive();
@@ -287,28 +278,8 @@ impl SocketsPolicy {
     }
 }
 
-impl<'de> Deserialize<'de> for SocketsPolicy {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct SocketsVisitor;
-        impl<'de> Visitor<'de> for SocketsVisitor {
-            type Value = SocketsPolicy;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(
-                    r#""host", "deny" or {"connect": [..], "bind": [..], "udp": .., "resolve": [..]}"#,
-                )
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<SocketsPolicy, E> {
-                match v {
-                    "host" => Ok(SocketsPolicy::Host),
-                    "deny" => Ok(SocketsPolicy::Deny),
-                    other => Err(E::invalid_value(Unexpected::Str(other), &self)),
-                }
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<SocketsPolicy, A::Error> {
-                SocketsAllow::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(SocketsPolicy::Allow)
-            }
-        }
-        d.deserialize_any(SocketsVisitor)
-    }
+impl Rules for SocketsAllow {
+    const NAME: &'static str = "SocketsPolicy";
+    const FORMS: &'static [&'static str] =
+        &[r#"{"connect": [..], "bind": [..], "udp": .., "resolve": [..]}"#];
 }
