@@ -10,7 +10,7 @@ use std::fmt;
 use interpose_adapters::Deniable;
 use interpose_policy::compiled::Route;
 use interpose_policy::stdio::{StdioRules, StreamRule};
-use interpose_policy::{DefaultAccess, Policy, StreamPolicy};
+use interpose_policy::{DefaultAccess, Policy};
 
 use crate::ComposeError;
 use crate::adapters::{self, Adapter, unversioned};
@@ -305,7 +305,7 @@ fn wants_own_streams(policy: &Policy, imports: &[String]) -> bool {
         };
         adapters::version_served(import)
             && match pick {
-                Some(stream) => stream == StreamPolicy::Deny,
+                Some(stream) => stream == StreamRule::Deny,
                 None => strict,
             }
     })

@@ -4,8 +4,8 @@ use std::fmt;
 
 use interpose_policy::compiled::Route;
 use interpose_policy::{
-    DefaultAccess, ExitPolicy, FsModePolicy, HttpPolicy, MonotonicClockPolicy, Policy,
-    RandomPolicy, SocketsPolicy, StdioPolicy, StreamPolicy, WallClockPolicy,
+    DefaultAccess, ExitPolicy, FsMode, HttpPolicy, MonotonicClockPolicy, Policy, RandomPolicy,
+    SocketsPolicy, StdioPolicy, StreamRule, WallClockPolicy,
 };
 
 use crate::adapters::{self, Adapter, unversioned};
@@ -263,10 +263,9 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
     // A terminal interface only says whether there is a terminal; without own streams, a
     // stream. (With own streams, a `"null"` or denied stream is an empty one.)
     let stream =
-        |pick: fn(&StdioPolicy) -> Option<StreamPolicy>| match policy.stdio.as_ref().and_then(pick)
-        {
-            Some(StreamPolicy::Inherit | StreamPolicy::Null) => Decision::Host,
-            Some(StreamPolicy::Deny) => Decision::Deny,
+        |pick: fn(&StdioPolicy) -> Option<StreamRule>| match policy.stdio.as_ref().and_then(pick) {
+            Some(StreamRule::Inherit | StreamRule::Null) => Decision::Host,
+            Some(StreamRule::Deny) => Decision::Deny,
             None => unmentioned,
         };
     let http_denied = match &policy.http {
@@ -328,7 +327,7 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
             None => unmentioned,
         },
         "wasi:filesystem/types" | "wasi:filesystem/preopens" => match &policy.fs {
-            Some(fs) if fs.mode == FsModePolicy::Deny => Decision::Deny,
+            Some(fs) if fs.mode == FsMode::Deny => Decision::Deny,
             Some(fs) if fs.filters_paths() => Decision::Adapter(&adapters::FS_PATHS),
             Some(_) => Decision::Adapter(&adapters::FS),
             None => unmentioned,

@@ -9,17 +9,28 @@ use serde::{Deserialize, Serialize};
 
 use crate::glob::{Below, GlobList, Reach, fold_case, is_path_prefix};
 
+// One definition for the policy file and the compiled policy: the names are the file's, the
+// adapters' encoding is the variant's index.
+/// `fs.mode`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "native", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
 pub enum FsMode {
+    /// As far as the host allows.
     #[default]
     ReadWrite,
+    /// Every change fails with `read-only`.
     ReadOnly,
     /// No preopens at all: the app cannot obtain a descriptor.
     Deny,
 }
 
+/// A rule of `fs.preopens`, for a guest path and everything below it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "native", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
 pub enum PreopenRule {
+    /// Invisible.
     Hide,
     ReadOnly,
     ReadWrite,

@@ -17,16 +17,17 @@ mod http;
 mod isolation;
 mod random;
 mod sockets;
+pub use crate::fs::{FsMode, PreopenRule};
 pub use access::{Access, Rules};
 pub use clocks::{
     ClockDuration, ClockTime, ClocksPolicy, MonotonicClockPolicy, MonotonicClockRules,
     WallClockPolicy, WallClockRules,
 };
-pub use fs::{FsModePolicy, FsPolicy, PathGlob, PreopenPolicy};
+pub use fs::{FsPolicy, PathGlob};
 pub use http::{
     AuthorityGlob, HttpAllow, HttpMethod, HttpPolicy, HttpRulePolicy, HttpScheme, UrlPathGlob,
 };
-pub use isolation::{DefaultAccess, ExitPolicy, StdioPolicy, StreamPolicy};
+pub use isolation::{DefaultAccess, ExitPolicy, StdioPolicy, StreamRule};
 pub use random::{RandomPolicy, Seeded};
 pub use sockets::{HostNameGlob, SocketAddrRule, SocketsAllow, SocketsPolicy, UdpPolicy};
 
@@ -402,23 +403,15 @@ impl Policy {
 
     /// How this policy decides each area, as written.
     fn outline(&self) -> compiled::Outline {
-        use crate::stdio::StreamRule;
-        let stream = |stream: Option<StreamPolicy>| {
-            stream.map(|stream| match stream {
-                StreamPolicy::Inherit => StreamRule::Inherit,
-                StreamPolicy::Null => StreamRule::Null,
-                StreamPolicy::Deny => StreamRule::Deny,
-            })
-        };
         compiled::Outline {
             strict: self.default == DefaultAccess::Deny,
             env: self.env.is_some(),
             sockets: self.sockets.as_ref().map(Access::whole),
             http: self.http.as_ref().map(Access::whole),
             stdio: self.stdio.as_ref().map(|s| compiled::Streams {
-                stdin: stream(s.stdin),
-                stdout: stream(s.stdout),
-                stderr: stream(s.stderr),
+                stdin: s.stdin,
+                stdout: s.stdout,
+                stderr: s.stderr,
             }),
             exit: self.exit.map(|exit| exit == ExitPolicy::Allow),
             allow_imports: self.allow_imports.clone(),

@@ -11,13 +11,19 @@ pub struct StdioRules {
     pub stderr: StreamRule,
 }
 
+// One definition for the policy file and the compiled policy: the names are the file's, the
+// adapters' encoding is the variant's index.
+/// A standard stream, as `stdio` says it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "native", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
 pub enum StreamRule {
     /// The host's stream.
     #[default]
     Inherit,
     /// Input at its end at once; output accepted and discarded.
     Null,
-    /// Denied: the same as `Null` (reading finds the end at once, writes are discarded).
+    /// Denied: the same as `Null` (reading finds the end at once, writes are discarded), or, for
+    /// an app that keeps the host's streams (it serves HTTP), getting it traps.
     Deny,
 }

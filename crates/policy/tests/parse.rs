@@ -92,7 +92,8 @@ fn null_streams_compile_to_stdio_rules_and_the_others_to_none() {
         })
     );
     assert!(
-        error(r#"{"stdio": {"stdin": "nul"}}"#).contains(r#"expected "inherit", "null" or "deny""#)
+        error(r#"{"stdio": {"stdin": "nul"}}"#)
+            .contains("unknown variant `nul`, expected one of `inherit`, `null`, `deny`")
     );
 }
 

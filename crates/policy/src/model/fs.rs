@@ -16,7 +16,7 @@ pub struct FsPolicy {
     /// `"read-write"` (default), `"read-only"` (every change fails with `read-only`) or `"deny"`
     /// (the app sees no preopens).
     #[serde(default)]
-    pub mode: FsModePolicy,
+    pub mode: FsMode,
     /// Guest paths (`/preopen/...` globs) the app may reach; a match also allows everything
     /// below it. Absent: everything under the preopens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,7 +36,7 @@ pub struct FsPolicy {
     /// Rules for guest paths and everything below them, whichever preopen reaches them:
     /// `"hide"`, `"read-only"` or `"read-write"`. The most specific path wins.
     #[serde(default)]
-    pub preopens: BTreeMap<String, PreopenPolicy>,
+    pub preopens: BTreeMap<String, PreopenRule>,
 }
 
 impl FsPolicy {
@@ -48,23 +48,6 @@ impl FsPolicy {
             || self.allow_write.is_some()
             || !self.preopens.is_empty()
     }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum FsModePolicy {
-    #[default]
-    ReadWrite,
-    ReadOnly,
-    Deny,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum PreopenPolicy {
-    Hide,
-    ReadOnly,
-    ReadWrite,
 }
 
 /// A glob over absolute guest paths: `*`, `?` and classes stop at `/`, `**` spans directories.
@@ -111,11 +94,7 @@ impl FsPolicy {
             .flat_map(|g| ancestors_of_glob(&g.0))
             .collect();
         FsRules {
-            mode: match self.mode {
-                FsModePolicy::ReadWrite => FsMode::ReadWrite,
-                FsModePolicy::ReadOnly => FsMode::ReadOnly,
-                FsModePolicy::Deny => FsMode::Deny,
-            },
+            mode: self.mode,
             allow: self.allow.as_ref().map(|allow| globs(allow, false)),
             traverse: super::compile_globs(traverse.iter().map(String::as_str), Separator::Slash),
             deny: globs(&self.deny, true),
@@ -123,14 +102,7 @@ impl FsPolicy {
             preopens: self
                 .preopens
                 .iter()
-                .map(|(path, rule)| {
-                    let rule = match rule {
-                        PreopenPolicy::Hide => PreopenRule::Hide,
-                        PreopenPolicy::ReadOnly => PreopenRule::ReadOnly,
-                        PreopenPolicy::ReadWrite => PreopenRule::ReadWrite,
-                    };
-                    (preopen_root(path), rule)
-                })
+                .map(|(path, rule)| (preopen_root(path), *rule))
                 .collect(),
         }
     }
