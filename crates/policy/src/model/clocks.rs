@@ -96,7 +96,7 @@ impl Rules for MonotonicClockRules {
 /// A wall-clock time: RFC 3339 text (`"2024-01-01T00:00:00Z"`, `"2024-01-01T01:00:00.5+01:00"`)
 /// or `{"seconds": S, "nanoseconds": N}` since the Unix epoch. Written back as RFC 3339 in UTC.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ClockTime(pub Datetime);
+pub struct ClockTime(Datetime);
 
 /// A duration in nanoseconds: `"500ns"`, `"10us"` (or `"10µs"`), `"1ms"`, `"2s"`, `"5m"`, `"1h"`,
 /// or a number of nanoseconds.

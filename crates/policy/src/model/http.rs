@@ -140,7 +140,7 @@ impl<'de> Deserialize<'de> for AuthorityGlob {
 /// An HTTP method, exactly as WASI reports it (`GET`, or an extension method's own spelling).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct HttpMethod(#[schemars(with = "String")] pub String);
+pub struct HttpMethod(#[schemars(with = "String")] String);
 
 /// Whether `text` is an RFC 9110 `token`: what methods and header names are made of.
 fn is_token(text: &str) -> bool {
@@ -175,7 +175,7 @@ impl<'de> Deserialize<'de> for HttpMethod {
 /// `"http"` or `"https"`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct HttpScheme(#[schemars(with = "SchemeKeyword")] pub String);
+pub struct HttpScheme(#[schemars(with = "SchemeKeyword")] String);
 
 #[derive(JsonSchema)]
 #[allow(dead_code)]
@@ -227,7 +227,7 @@ impl<'de> Deserialize<'de> for UrlPathGlob {
 /// An HTTP header name (an RFC 9110 token), lowercased.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct HeaderName(#[schemars(with = "String")] pub String);
+pub struct HeaderName(#[schemars(with = "String")] String);
 
 /// Headers that hosts do not let components set (wasmtime refuses them): setting one would
 /// make every request fail.
@@ -276,7 +276,7 @@ fn settable_headers<'de, D: Deserializer<'de>>(
 /// An HTTP header value: visible ASCII, spaces and tabs, not starting or ending with white space.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct HeaderValue(#[schemars(with = "String")] pub String);
+pub struct HeaderValue(#[schemars(with = "String")] String);
 
 impl<'de> Deserialize<'de> for HeaderValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

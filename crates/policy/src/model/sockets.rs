@@ -99,7 +99,7 @@ impl<'de> Deserialize<'de> for UdpPolicy {
 /// (`127.0.0.1`, `10.0.0.0/8`, `[::1]`, `[fd00::]/8`) or `*`; PORTS is `N`, `N-M` or `*`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct SocketAddrRule(#[schemars(with = "String")] pub String);
+pub struct SocketAddrRule(#[schemars(with = "String")] String);
 
 impl SocketAddrRule {
     /// The rule as ranges; `Err` says why the text is not a rule.
@@ -251,10 +251,10 @@ impl<'de> Deserialize<'de> for HostNameGlob {
 fn compile_rules(rules: &[SocketAddrRule]) -> AddressRules {
     AddressRules {
         sources: rules.iter().map(|r| r.0.clone()).collect(),
-        // Validated while parsing; a rule that fails here was built by hand and matches nothing.
+        // A `SocketAddrRule` is only made by parsing (its field is private): every one parses.
         rules: rules
             .iter()
-            .filter_map(|r| SocketAddrRule::parse(&r.0).ok())
+            .map(|r| SocketAddrRule::parse(&r.0).expect("a SocketAddrRule is made by parsing"))
             .collect(),
     }
 }
