@@ -9,6 +9,7 @@ use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 
 use crate::adapters::{self, Adapter, unversioned};
 use crate::deny;
+use crate::input::InputError;
 use crate::plan;
 use crate::policy_component::{self, SOURCE_INTERFACE};
 use crate::routing::{Decision, Unattenuable};
@@ -17,19 +18,9 @@ use interpose_adapters::Deniable;
 /// Why a component could not be composed.
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
-    #[error("not a WebAssembly file (it does not start with the `\\0asm` magic number)")]
-    NotWasm,
-    #[error(
-        "this is a core WebAssembly module, not a component; turn a WASI preview 1 module into \
-         one with `interpose::adapt::to_component` first (`interpose compose`, `run` and \
-         `inspect` do it themselves)"
-    )]
-    CoreModule,
-    /// A core module that could not be turned into a component.
+    /// The input is not a component interpose can work with.
     #[error(transparent)]
-    Adapt(#[from] crate::adapt::AdaptError),
-    #[error("not a valid component: {0}")]
-    Invalid(String),
+    Input(#[from] InputError),
     #[error(
         "the app imports `{import}`, which the `{provider}` {kind} cannot provide (the types \
          differ); the app may need a newer interpose: {reason}"
@@ -196,12 +187,11 @@ impl Composer {
     /// policy leaves alone stay connected to the host. A WASI preview 1 core module is first
     /// turned into a component ([`crate::adapt::to_component`]).
     pub fn compose(&self, app: &[u8]) -> Result<Composition, ComposeError> {
-        let adapted = crate::adapt::to_component(app)?;
+        let adapted = crate::input::read(app)?;
         let app: &[u8] = &adapted.component;
-        check_component(app)?;
         let mut graph = CompositionGraph::new();
         let app_package = Package::from_bytes("app", None, app.to_vec(), graph.types_mut())
-            .map_err(|e| ComposeError::Invalid(format!("{e:#}")))?;
+            .map_err(|e| InputError::Invalid(format!("{e:#}")))?;
         let app_world = graph.types()[app_package.ty()].clone();
 
         let imports: Vec<String> = app_world.imports.keys().cloned().collect();
@@ -704,18 +694,4 @@ fn adapter(name: &str) -> &'static Adapter {
         .iter()
         .find(|a| a.name == name)
         .expect("known adapter")
-}
-
-/// Rejects what is not a component, with a message saying what it is instead.
-pub fn check_component(bytes: &[u8]) -> Result<(), ComposeError> {
-    if wasmparser::Parser::is_core_wasm(bytes) {
-        return Err(ComposeError::CoreModule);
-    }
-    if !wasmparser::Parser::is_component(bytes) {
-        return Err(ComposeError::NotWasm);
-    }
-    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
-        .validate_all(bytes)
-        .map(drop)
-        .map_err(|e| ComposeError::Invalid(e.to_string()))
 }

@@ -7,7 +7,7 @@ use interpose_policy::compiled::{self, CompiledPolicy, Route};
 use wac_graph::types::{ItemKind, Package, Types};
 
 use crate::adapters::{same_interface, unversioned};
-use crate::composer::{ComposeError, check_component};
+use crate::input::InputError;
 use crate::{policy_component, routing};
 
 /// The summary of a policy (see [`crate::summary`]), printed under "policy baked in".
@@ -36,14 +36,13 @@ pub struct Inspection {
 }
 
 /// Inspects a component, or the component a WASI preview 1 core module becomes.
-pub fn inspect(bytes: &[u8]) -> Result<Inspection, ComposeError> {
+pub fn inspect(bytes: &[u8]) -> Result<Inspection, InputError> {
     let input_size = bytes.len();
-    let adapted = crate::adapt::to_component(bytes)?;
+    let adapted = crate::input::read(bytes)?;
     let bytes: &[u8] = &adapted.component;
-    check_component(bytes)?;
     let mut types = Types::default();
     let package = Package::from_bytes("component", None, bytes.to_vec(), &mut types)
-        .map_err(|e| ComposeError::Invalid(format!("{e:#}")))?;
+        .map_err(|e| InputError::Invalid(format!("{e:#}")))?;
     let world = &types[package.ty()];
     let policy = policy_component::find_payload(bytes).and_then(|p| compiled::decode(&p).ok());
     let imports: Vec<String> = world.imports.keys().cloned().collect();

@@ -9,6 +9,7 @@ pub mod adapt;
 pub mod adapters;
 mod composer;
 pub mod deny;
+pub mod input;
 pub mod inspect;
 pub mod output;
 pub mod plan;
@@ -20,7 +21,8 @@ pub mod runner;
 pub mod summary;
 
 pub use adapt::{AdaptError, Adapted, Preview1Kind};
-pub use composer::{ComposeError, Composer, Composition, check_component};
+pub use composer::{ComposeError, Composer, Composition};
+pub use input::{InputError, check_component};
 pub use inspect::{Inspection, inspect};
 pub use interpose_policy::{Policy, PolicyError};
 pub use policy_source::{LoadPolicyError, load_policy};

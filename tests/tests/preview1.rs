@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use interpose::{
-    AdaptError, ComposeError, Composer, Preopen, Preview1Kind, RunError, RunOptions, load_policy,
+    AdaptError, ComposeError, Composer, InputError, Preopen, Preview1Kind, RunError, RunOptions,
+    load_policy,
 };
 use interpose_tests::programs::wasip1;
 use interpose_tests::{fs_tree, policy, run, runner, stdout_lines};
@@ -262,7 +263,10 @@ fn a_core_module_that_is_not_preview1_is_refused_clearly() {
         .compose(&module)
         .unwrap_err();
     assert!(
-        matches!(error, ComposeError::Adapt(AdaptError::NotWasiPreview1(_))),
+        matches!(
+            error,
+            ComposeError::Input(InputError::Adapt(AdaptError::NotWasiPreview1(_)))
+        ),
         "{error:?}"
     );
     let message = error.to_string();

@@ -53,11 +53,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let app = super::read_input(&args.app)?;
     let component = match &args.policy {
         Some(policy) => Composer::new(load_policy(policy)?).compose(&app)?.component,
-        None => {
-            let adapted = interpose::adapt::to_component(&app)?;
-            interpose::check_component(&adapted.component)?;
-            adapted.component.into_owned()
-        }
+        None => interpose::input::read(&app)?.component.into_owned(),
     };
     let mut options = RunOptions {
         inherit_stdin: true,
