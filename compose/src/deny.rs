@@ -16,7 +16,6 @@
 //! Arguments are never read: strings and lists the caller passes land in a scratch area.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use interpose_adapters::{Answer, DENIAL_ERRORS, Deniable};
 use wasm_encoder::{
@@ -34,7 +33,7 @@ use wit_parser::{
 
 /// The interface through which the denial component reports, served by
 /// [`interpose_adapters::DENY_REPORT`].
-pub const REPORT_INTERFACE: &str = "interpose:adapters/deny-report@0.1.0";
+pub use interpose_adapters::REPORT_INTERFACE;
 
 const MANGLING: ManglingAndAbi = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
 /// Where the messages start; below it nothing.
@@ -55,17 +54,8 @@ fn denied_world(denied: &[&'static Deniable]) -> Result<(Resolve, WorldId), Stri
     let DecodedWasm::WitPackage(mut resolve, _) = decoded else {
         return Err("the denial WIT is not a WIT package".into());
     };
-    let mut source =
-        format!("package interpose:denied;\nworld denied {{\n  import {REPORT_INTERFACE};\n");
-    for deniable in denied {
-        writeln!(
-            source,
-            "  export {}@{};",
-            deniable.interface, deniable.version
-        )
-        .unwrap();
-    }
-    source.push_str("}\n");
+    let source =
+        interpose_adapters::denial_world("interpose:denied", "denied", denied.iter().copied());
     let package = resolve
         .push_str("denied.wit", &source)
         .map_err(|e| format!("{e:?}"))?;

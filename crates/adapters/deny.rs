@@ -5,7 +5,6 @@
 //! The denial component itself is made per composition by the composer, exporting exactly the
 //! interfaces that composition denies (see `compose/src/deny.rs`).
 
-use std::fmt::Write;
 use std::path::Path;
 
 use wit_component::{ComponentEncoder, StringEncoding};
@@ -38,19 +37,7 @@ pub fn build(wit: &Path, out: &Path) -> String {
     }
 
     // A world exporting every deniable interface: the composer picks the ones it needs from it.
-    let mut source = String::from(
-        "package interpose:deny@0.1.0;\n\
-         world all {\n  import interpose:adapters/deny-report@0.1.0;\n",
-    );
-    for deniable in DENIABLE {
-        writeln!(
-            source,
-            "  export {}@{};",
-            deniable.interface, deniable.version
-        )
-        .unwrap();
-    }
-    source.push_str("}\n");
+    let source = crate::deniable::denial_world("interpose:deny@0.1.0", "all", DENIABLE);
     let package = resolve.push_str("deny.wit", &source).unwrap();
     let wit_package = wit_component::encode(&resolve, package, false)
         .unwrap_or_else(|e| panic!("encoding the denial WIT: {e:?}"));

@@ -143,3 +143,22 @@ pub enum Answer {
 pub fn deniable(interface: &str) -> Option<&'static Deniable> {
     DENIABLE.iter().find(|d| d.interface == interface)
 }
+
+/// The interface through which the denial component writes its one line before a trap.
+pub const REPORT_INTERFACE: &str = "interpose:adapters/deny-report@0.1.0";
+
+/// The WIT of a world `world` in package `package` that exports `denied` and imports the
+/// report interface: the denial component's. The build script makes it of every row, the
+/// composer of what one composition denies.
+pub fn denial_world<'a>(
+    package: &str,
+    world: &str,
+    denied: impl IntoIterator<Item = &'a Deniable>,
+) -> String {
+    let mut source =
+        format!("package {package};\nworld {world} {{\n  import {REPORT_INTERFACE};\n");
+    for deniable in denied {
+        source += &format!("  export {}@{};\n", deniable.interface, deniable.version);
+    }
+    source + "}\n"
+}

@@ -4,4 +4,6 @@
 include!(concat!(env!("OUT_DIR"), "/adapters.rs"));
 
 mod deniable;
-pub use deniable::{Answer, DENIABLE, DENIAL_ERRORS, Deniable, deniable};
+pub use deniable::{
+    Answer, DENIABLE, DENIAL_ERRORS, Deniable, REPORT_INTERFACE, deniable, denial_world,
+};
