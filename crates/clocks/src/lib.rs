@@ -16,7 +16,13 @@
 //! pollables (streams, sockets) it is ready at once too, so `poll` returns immediately with it
 //! and whichever host pollables are ready then (a host may report a ready host pollable first
 //! and the expired timer on the next call: wasmtime yields once on an expired timer).
+//!
+//! Built with the `p3` feature it is the WASI 0.3 adapter (`wit/p3/world.wit`, module `p3`): the
+//! wall clock is `wasi:clocks/system-clock` there, and waiting is the async `wait-for` and
+//! `wait-until`, which on a virtual clock only move it forward and return at once. The clocks and
+//! the policy section are the same.
 
+#[cfg(not(feature = "p3"))]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
@@ -25,18 +31,37 @@ mod bindings {
     });
 }
 
+#[cfg(feature = "p3")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/p3",
+        world: "interpose:adapters-p3/clocks",
+        generate_all,
+    });
+}
+
+#[cfg(not(feature = "p3"))]
+mod p2;
+#[cfg(feature = "p3")]
+mod p3;
+
 use std::sync::{Mutex, OnceLock};
 
-use bindings::exports::wasi::clocks::monotonic_clock::{self, Duration, Instant};
-use bindings::exports::wasi::clocks::wall_clock::{self, Datetime};
 use bindings::interpose::policy::source;
+#[cfg(not(feature = "p3"))]
 use bindings::wasi::cli::stderr;
-use bindings::wasi::clocks::monotonic_clock as host_monotonic;
-use bindings::wasi::io::poll::Pollable;
+#[cfg(feature = "p3")]
+use bindings::wasi::cli0_2_0::stderr;
 use interpose_policy::clocks::{
-    self as rules, ClockRules, MonotonicRule, VirtualMonotonic, VirtualWall, WallRule,
+    ClockRules, MonotonicRule, VirtualMonotonic, VirtualWall, WallRule,
 };
 use interpose_policy::compiled;
+
+/// What the app calls the wall clock in the messages of a denial.
+#[cfg(not(feature = "p3"))]
+const WALL: &str = "wasi:clocks/wall-clock";
+#[cfg(feature = "p3")]
+const WALL: &str = "wasi:clocks/system-clock";
 
 /// One clock as the policy configures it.
 enum Clock<V> {
@@ -97,8 +122,17 @@ fn wall<R>(virtual_clock: impl FnOnce(&mut VirtualWall) -> R) -> R {
             "interpose: internal error: the clocks adapter was plugged for a \"host\" wall \
              clock; please report it\n",
         ),
-        Clock::Deny => denied("wasi:clocks/wall-clock", "clocks.wall"),
+        Clock::Deny => denied(WALL, "clocks.wall"),
         Clock::Virtual(clock) => virtual_clock(&mut clock.lock().unwrap()),
+    }
+}
+
+/// The virtual monotonic clock; `None` for the host's. Stops the app if the policy denies it.
+fn virtual_monotonic() -> Option<&'static Mutex<VirtualMonotonic>> {
+    match &clocks().monotonic {
+        Clock::Host => None,
+        Clock::Deny => denied("wasi:clocks/monotonic-clock", "clocks.monotonic"),
+        Clock::Virtual(clock) => Some(clock),
     }
 }
 
@@ -106,65 +140,15 @@ fn monotonic<R>(
     host: impl FnOnce() -> R,
     virtual_clock: impl FnOnce(&mut VirtualMonotonic) -> R,
 ) -> R {
-    match &clocks().monotonic {
-        Clock::Host => host(),
-        Clock::Deny => denied("wasi:clocks/monotonic-clock", "clocks.monotonic"),
-        Clock::Virtual(clock) => virtual_clock(&mut clock.lock().unwrap()),
+    match virtual_monotonic() {
+        None => host(),
+        Some(clock) => virtual_clock(&mut clock.lock().unwrap()),
     }
 }
 
-fn ours(time: rules::Datetime) -> Datetime {
-    Datetime {
-        seconds: time.seconds,
-        nanoseconds: time.nanoseconds,
-    }
-}
-
-/// A pollable that is ready at once: the end of a virtual wait.
-fn ready() -> Pollable {
-    host_monotonic::subscribe_duration(0)
-}
-
-struct ClocksAdapter;
-
-impl wall_clock::Guest for ClocksAdapter {
-    fn now() -> Datetime {
-        wall(|clock| ours(clock.now()))
-    }
-
-    fn resolution() -> Datetime {
-        wall(|clock| ours(clock.resolution()))
-    }
-}
-
-impl monotonic_clock::Guest for ClocksAdapter {
-    fn now() -> Instant {
-        monotonic(host_monotonic::now, VirtualMonotonic::now)
-    }
-
-    fn resolution() -> Duration {
-        monotonic(host_monotonic::resolution, |clock| clock.resolution())
-    }
-
-    fn subscribe_instant(when: Instant) -> Pollable {
-        monotonic(
-            || host_monotonic::subscribe_instant(when),
-            |clock| {
-                clock.wait_until(when);
-                ready()
-            },
-        )
-    }
-
-    fn subscribe_duration(when: Duration) -> Pollable {
-        monotonic(
-            || host_monotonic::subscribe_duration(when),
-            |clock| {
-                clock.wait_for(when);
-                ready()
-            },
-        )
-    }
-}
+#[cfg(not(feature = "p3"))]
+use p2::ClocksAdapter;
+#[cfg(feature = "p3")]
+use p3::ClocksAdapter;
 
 bindings::export!(ClocksAdapter with_types_in bindings);

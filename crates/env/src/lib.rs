@@ -2,7 +2,12 @@
 //!
 //! Exports the interface and implements it with the host's, imported under the same name. The
 //! rules themselves live in `interpose_policy::compiled::EnvRules`, shared with the composer.
+//!
+//! Built with the `p3` feature it is the WASI 0.3 adapter (`wit/p3/world.wit`): the interface has
+//! the same functions there (only `initial-cwd` is renamed `get-initial-cwd`), decided by the same
+//! rules.
 
+#[cfg(not(feature = "p3"))]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
@@ -11,11 +16,28 @@ mod bindings {
     });
 }
 
+#[cfg(feature = "p3")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/p3",
+        world: "interpose:adapters-p3/env",
+        generate_all,
+    });
+}
+
 use std::sync::OnceLock;
 
+// The WIT of the 0.3 build holds two versions of `wasi:cli` (0.2.0 is there for the others'
+// reports), so wit-bindgen names its modules with the version.
+#[cfg(not(feature = "p3"))]
 use bindings::exports::wasi::cli::environment::Guest;
+#[cfg(feature = "p3")]
+use bindings::exports::wasi::cli0_3_0::environment::Guest;
 use bindings::interpose::policy::source;
+#[cfg(not(feature = "p3"))]
 use bindings::wasi::cli::environment as host;
+#[cfg(feature = "p3")]
+use bindings::wasi::cli0_3_0::environment as host;
 use interpose_policy::compiled::{self, EnvRules};
 
 struct EnvAdapter;
@@ -41,8 +63,14 @@ impl Guest for EnvAdapter {
         rules().arguments(host::get_arguments)
     }
 
+    #[cfg(not(feature = "p3"))]
     fn initial_cwd() -> Option<String> {
         rules().initial_cwd(host::initial_cwd)
+    }
+
+    #[cfg(feature = "p3")]
+    fn get_initial_cwd() -> Option<String> {
+        rules().initial_cwd(host::get_initial_cwd)
     }
 }
 

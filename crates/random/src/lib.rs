@@ -3,7 +3,13 @@
 //!
 //! A `"host"` policy plugs no adapter, so this one never needs the host's generators and does not
 //! import them. The generator lives in `interpose_policy::random`, tested natively.
+//!
+//! Built with the `p3` feature it is the WASI 0.3 adapter (`wit/p3/world.wit`): the same
+//! functions (`insecure-seed` is renamed `get-insecure-seed`), from a generator seeded the same
+//! way, so a 0.3 app gets the bytes a 0.2 app would for the same seed and calls. It reports a
+//! denial on the host's 0.2 stderr.
 
+#[cfg(not(feature = "p3"))]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
@@ -12,11 +18,28 @@ mod bindings {
     });
 }
 
+#[cfg(feature = "p3")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/p3",
+        world: "interpose:adapters-p3/random",
+        generate_all,
+    });
+}
+
 use std::sync::{Mutex, OnceLock};
 
+#[cfg(not(feature = "p3"))]
 use bindings::exports::wasi::random::{insecure, insecure_seed, random};
+// The WIT of the 0.3 build holds WASI 0.2.0 too (for the report on stderr), so wit-bindgen names
+// the modules of both versions with the version.
+#[cfg(feature = "p3")]
+use bindings::exports::wasi::random0_3_0::{insecure, insecure_seed, random};
 use bindings::interpose::policy::source;
+#[cfg(not(feature = "p3"))]
 use bindings::wasi::cli::stderr;
+#[cfg(feature = "p3")]
+use bindings::wasi::cli0_2_0::stderr;
 use interpose_policy::compiled;
 use interpose_policy::random::{RandomRules, SeededRandom};
 
@@ -75,7 +98,13 @@ impl insecure::Guest for RandomAdapter {
 }
 
 impl insecure_seed::Guest for RandomAdapter {
+    #[cfg(not(feature = "p3"))]
     fn insecure_seed() -> (u64, u64) {
+        with("wasi:random/insecure-seed", |g| g.insecure_seed())
+    }
+
+    #[cfg(feature = "p3")]
+    fn get_insecure_seed() -> (u64, u64) {
         with("wasi:random/insecure-seed", |g| g.insecure_seed())
     }
 }
