@@ -303,7 +303,8 @@ fn wants_own_streams(policy: &Policy, imports: &[String]) -> bool {
             "wasi:cli/stderr" => stdio.and_then(|s| s.stderr),
             _ => return false,
         };
-        adapters::version_served(import)
+        // Only 0.2 streams can be interpose's own.
+        adapters::release(import) == Some(adapters::Release::P2)
             && match pick {
                 Some(stream) => stream == StreamPolicy::Deny,
                 None => strict,

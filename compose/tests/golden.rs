@@ -255,6 +255,13 @@ fn compose_errors_read_well() {
             importing(&[("wasi:sockets/types@0.3.0", "f", u64_fn)]),
             r#"{"sockets": "deny"}"#,
         ),
+        // Served at 0.3 by an adapter, but a strict policy without the section would deny it,
+        // and there is no 0.3 denial yet.
+        (
+            "wasi-0-3-denied-under-strict",
+            importing(&[("wasi:random/random@0.3.0", "get-random-u64", u64_fn)]),
+            r#"{"default": "deny"}"#,
+        ),
         (
             "unknown-wasi-interface-under-strict",
             importing(&[("wasi:clocks/timezone@0.2.1", "f", u64_fn)]),
