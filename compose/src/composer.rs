@@ -406,10 +406,14 @@ impl Wiring<'_> {
         match provider {
             Some(provider) => {
                 let (instance, world) = self.instantiate(provider)?;
+                // Of the release asked for: the denial component may export an interface at 0.2
+                // and at 0.3.
                 let export = world
                     .exports
                     .keys()
-                    .find(|e| unversioned(e) == base)
+                    .find(|e| {
+                        unversioned(e) == base && adapters::release(e) == adapters::release(name)
+                    })
                     .ok_or_else(|| internal(format!("{provider:?} does not export {base}")))?
                     .clone();
                 self.graph

@@ -4,4 +4,4 @@
 include!(concat!(env!("OUT_DIR"), "/adapters.rs"));
 
 mod deniable;
-pub use deniable::{Answer, DENIABLE, DENIAL_ERRORS, Deniable, deniable};
+pub use deniable::{Answer, DENIABLE, DENIAL_ERRORS, Deniable, deniable, deniable_import};
