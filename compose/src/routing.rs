@@ -86,14 +86,15 @@ impl fmt::Display for Unattenuable {
                 f,
                 ": interpose knows no `{interface}` in WASI 0.2, so it cannot attenuate it",
             )?,
-            // Served, so refused only because a strict policy would deny it.
+            // Served, so refused only because a strict policy would deny it and the denial
+            // component has no 0.3 row for it (every served one has one today).
             _ if adapters::release(&self.import) == Some(Release::P3)
                 && P3_SERVED.contains(&interface) =>
             {
                 write!(
                     f,
-                    ": interpose cannot deny WASI 0.3 yet, only attenuate it as a `{}` section \
-                     says",
+                    ": interpose cannot deny it in WASI 0.3 yet, only attenuate it as a `{}` \
+                     section says",
                     self.section
                 )?
             }

@@ -624,6 +624,49 @@ mod tests {
         assert_ne!(std::fs::read(&file).unwrap(), b"not an ELF file");
     }
 
+    /// A WASI 0.2 command (sync `wasi:cli/run@0.2.0`) that imports a WASI 0.3 interface, as a
+    /// Rust `bin` using the `wasip3` crate does: it runs on the async linker, and its `run`'s
+    /// answer (here the low bit of a 0.3 random number, forced to `status`) is the exit code.
+    #[test]
+    fn a_0_2_command_importing_wasi_0_3_runs() {
+        for (status, exit_code) in [(0, 0), (1, 1)] {
+            let wat = format!(
+                r#"(component
+                  (import "wasi:random/random@0.3.0" (instance $r
+                    (export "get-random-u64" (func (result u64)))))
+                  (core func $get (canon lower (func $r "get-random-u64")))
+                  (core module $m
+                    (import "r" "get" (func $get (result i64)))
+                    (func (export "run") (result i32)
+                      (drop (call $get))
+                      (i32.const {status})))
+                  (core instance $ri (export "get" (func $get)))
+                  (core instance $i (instantiate $m (with "r" (instance $ri))))
+                  (func $run (result (result)) (canon lift (core func $i "run")))
+                  (instance $out (export "run" (func $run)))
+                  (export "wasi:cli/run@0.2.0" (instance $out)))"#
+            );
+            let component = wat::parse_str(&wat).unwrap();
+            let options = RunOptions {
+                stdio: Stdio::Capture,
+                ..RunOptions::default()
+            };
+            let outcome = Runner::new().unwrap().run(&component, &options).unwrap();
+            assert_eq!(outcome.trap, None);
+            assert_eq!(outcome.exit_code, exit_code);
+        }
+    }
+
+    #[test]
+    fn a_component_without_wasi_cli_run_is_not_a_command() {
+        let component = importing("wasi:random/random@0.3.0");
+        let error = Runner::new()
+            .unwrap()
+            .run(&component, &RunOptions::default())
+            .unwrap_err();
+        assert!(matches!(error, RunError::NotACommand), "{error}");
+    }
+
     fn fs_entries(dir: &Path) -> Vec<PathBuf> {
         std::fs::read_dir(dir)
             .unwrap()

@@ -171,6 +171,15 @@ fn plan_cases_exist() {
             [&cli[..], &p3].concat(),
             vec!["wasi:cli/run@0.3.2"],
         ),
+        // Strict without `clocks` and `random`: both versions denied, each by its own row of
+        // the denial component.
+        (
+            "mixed-0-2-and-0-3-strict",
+            r#"{"default": "deny", "env": {}, "stdio": {"stdout": "inherit", "stderr": "inherit"},
+                "exit": "allow"}"#,
+            [&cli[..], &p3].concat(),
+            vec!["wasi:cli/run@0.3.2"],
+        ),
         (
             "mixed-0-2-and-0-3-hermetic",
             include_str!("../../policies/hermetic.json"),
