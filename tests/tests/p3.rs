@@ -402,7 +402,9 @@ fn a_strict_policy_denies_0_3_clocks_and_random() {
 /// `jco run` (1.35) runs WASI 0.2 components only: it links `@bytecodealliance/preview2-shim`
 /// alone. The app's 0.3 clock is looked up there (and is not in it); in the composed component
 /// the 0.3 imports the adapters make are mapped to `preview3-shim`, which `jco run` does not
-/// link. When this test fails, jco runs 0.3: compare its output with wasmtime's here instead.
+/// link. (Transpiled by hand and given `preview3-shim` 0.7, the composed component still needs
+/// JSPI, which Node 20 lacks: "TypeError: WebAssembly.Suspending is not a constructor".) When
+/// this test fails, jco runs 0.3: compare its output with wasmtime's here instead.
 #[test]
 fn jco_run_cannot_run_wasi_0_3_yet() {
     let jco = jco::jco();
