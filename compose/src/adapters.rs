@@ -17,6 +17,10 @@ pub struct Adapter {
     /// the host's, whatever the policy does with the app's (the line a denied clock writes to
     /// stderr, the ready pollables of null streams).
     pub private: &'static [&'static str],
+    /// Interfaces of another WASI release it imports and serves its own exports with, deciding
+    /// nothing itself: the composer serves them as the policy decides for an app's import of
+    /// them (with the adapter of their release), whether or not the app imports them.
+    pub decided: &'static [&'static str],
 }
 
 impl PartialEq for Adapter {
@@ -33,6 +37,7 @@ pub const ENV: Adapter = Adapter {
     interfaces: &["wasi:cli/environment"],
     wasi: "0.2.0",
     private: &[],
+    decided: &[],
 };
 
 /// Modes and preopens only: for `fs` sections without path globs (`readonly.json`). Built
@@ -44,6 +49,7 @@ pub const ENV_P3: Adapter = Adapter {
     interfaces: &["wasi:cli/environment"],
     wasi: "0.3.0",
     private: &[],
+    decided: &[],
 };
 
 pub const FS: Adapter = Adapter {
@@ -52,6 +58,7 @@ pub const FS: Adapter = Adapter {
     interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
     wasi: "0.2.0",
     private: &[],
+    decided: &[],
 };
 
 /// Modes, preopens and `allow`/`deny` path globs.
@@ -61,6 +68,7 @@ pub const FS_PATHS: Adapter = Adapter {
     interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
     wasi: "0.2.0",
     private: &[],
+    decided: &[],
 };
 
 pub const CLOCKS: Adapter = Adapter {
@@ -69,6 +77,7 @@ pub const CLOCKS: Adapter = Adapter {
     interfaces: &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
     wasi: "0.2.0",
     private: REPORTS,
+    decided: &[],
 };
 
 pub const RANDOM: Adapter = Adapter {
@@ -81,16 +90,19 @@ pub const RANDOM: Adapter = Adapter {
     ],
     wasi: "0.2.0",
     private: REPORTS,
+    decided: &[],
 };
 
-/// `clocks` for WASI 0.3 (`system-clock` is 0.2's `wall-clock`); virtual waits (`wait-for`,
-/// `wait-until`) return at once. It reports a denial on the host's 0.2 stderr.
+/// `clocks` for WASI 0.3 (`system-clock` is 0.2's `wall-clock`): it serves them with the 0.2
+/// clocks the policy decides (the `clocks` adapter), so that an app using both versions has one
+/// virtual clock; virtual waits (`wait-for`, `wait-until`) return at once.
 pub const CLOCKS_P3: Adapter = Adapter {
     name: "clocks-p3",
     component: interpose_adapters::CLOCKS_P3,
     interfaces: &["wasi:clocks/system-clock", "wasi:clocks/monotonic-clock"],
     wasi: "0.3.0",
-    private: REPORTS,
+    private: &[],
+    decided: &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
 };
 
 /// `random` for WASI 0.3: the same generator from the same seed.
@@ -104,6 +116,7 @@ pub const RANDOM_P3: Adapter = Adapter {
     ],
     wasi: "0.3.0",
     private: REPORTS,
+    decided: &[],
 };
 
 pub const HTTP: Adapter = Adapter {
@@ -112,6 +125,7 @@ pub const HTTP: Adapter = Adapter {
     interfaces: &["wasi:http/outgoing-handler"],
     wasi: "0.2.0",
     private: &[],
+    decided: &[],
 };
 
 /// `http` that also changes headers (`set-headers`, `strip-headers`): it has to wrap
@@ -122,6 +136,7 @@ pub const HTTP_HEADERS: Adapter = Adapter {
     interfaces: &["wasi:http/types", "wasi:http/outgoing-handler"],
     wasi: "0.2.12",
     private: &[],
+    decided: &[],
 };
 
 pub const SOCKETS: Adapter = Adapter {
@@ -136,6 +151,7 @@ pub const SOCKETS: Adapter = Adapter {
     ],
     wasi: "0.2.0",
     private: &[],
+    decided: &[],
 };
 
 /// Standard streams when one is `"null"`: it provides the app's `wasi:io/streams` too.
@@ -150,6 +166,7 @@ pub const STDIO: Adapter = Adapter {
     ],
     wasi: "0.2.0",
     private: &["wasi:clocks/monotonic-clock"],
+    decided: &[],
 };
 
 /// `stdio` for an app that also reaches files: it wraps `wasi:filesystem` too, passing every call
@@ -168,6 +185,7 @@ pub const STDIO_FILES: Adapter = Adapter {
     ],
     wasi: "0.2.0",
     private: &["wasi:clocks/monotonic-clock"],
+    decided: &[],
 };
 
 /// `stdio` for an app that also reaches TCP sockets: it wraps `wasi:sockets/tcp` in front of
@@ -185,6 +203,7 @@ pub const STDIO_SOCKETS: Adapter = Adapter {
     ],
     wasi: "0.2.0",
     private: &["wasi:clocks/monotonic-clock"],
+    decided: &[],
 };
 
 /// `stdio-files` and `stdio-sockets` in one.
@@ -203,6 +222,7 @@ pub const STDIO_FILES_SOCKETS: Adapter = Adapter {
     ],
     wasi: "0.2.0",
     private: &["wasi:clocks/monotonic-clock"],
+    decided: &[],
 };
 
 /// `stdio` for an app that reaches HTTP: it wraps `wasi:http` too, and files and TCP sockets.
@@ -225,6 +245,7 @@ pub const STDIO_ALL: Adapter = Adapter {
     ],
     wasi: "0.2.12",
     private: &["wasi:clocks/monotonic-clock"],
+    decided: &[],
 };
 
 /// The adapters whose streams are the app's when it has streams of interpose's own.
@@ -387,6 +408,15 @@ mod tests {
                 assert!(
                     world.imports.keys().any(|i| unversioned(i) == *private),
                     "the `{}` adapter does not import {private}",
+                    adapter.name
+                );
+            }
+            // What it leaves to the policy is imported at another release than it exports.
+            for decided in adapter.decided {
+                assert!(
+                    world.imports.keys().any(|i| unversioned(i) == *decided
+                        && release(i).is_some_and(|r| r != adapter.release())),
+                    "the `{}` adapter does not import {decided} of another release",
                     adapter.name
                 );
             }

@@ -206,11 +206,11 @@ fn deterministic_freezes_the_clocks_and_virtual_waits_take_no_time() {
             "wait-until reached=true",
         ]
     );
-    // The 0.2 clocks are the 0.2 adapter's: the same frozen wall clock, and a virtual monotonic
-    // clock of its own, which the 0.3 waits did not move.
+    // One virtual clock for both versions: the 0.3 waits (10 s, then until 20 s) moved the time
+    // the 0.2 clock reads.
     assert_eq!(
         lines(&first, "p2"),
-        ["wall 1704067200.000000000", "monotonic 0"]
+        ["wall 1704067200.000000000", "monotonic 20000000000"]
     );
     assert!(
         first.stderr.is_empty(),
@@ -296,9 +296,10 @@ fn seeded_random_is_reproducible_per_seed_and_the_same_on_both_versions() {
 fn denied_clocks_and_random_stop_the_app_with_a_message_on_0_3_too() {
     for (policy, args, interface, printed_before) in [
         (
+            // The 0.3 clocks are served by the 0.2 adapter, which names its own interfaces.
             r#"{"clocks": {"wall": "deny"}}"#,
             &["time", "1"][..],
-            "wasi:clocks/system-clock",
+            "wasi:clocks/wall-clock",
             0,
         ),
         (
@@ -424,4 +425,63 @@ fn jco_run_cannot_run_wasi_0_3_yet() {
         assert!(!output.status.success(), "jco ran a 0.3 component");
         assert!(stderr.contains(says), "{stderr}");
     }
+}
+
+/// A component importing only WASI 0.3 clocks (no 0.2 clock the `clocks-p3` adapter could share
+/// with the app): the 0.2 clocks behind the adapter are still the policy's, not the host's.
+#[test]
+fn the_0_2_clocks_behind_the_0_3_adapter_are_the_policys_even_when_the_app_has_none() {
+    // `run` (0.2, as a `bin` using the `wasip3` crate exports it) succeeds iff the 0.3 monotonic
+    // clock reads `expected` and the system clock `seconds`.
+    let app = |expected: u64, seconds: i64| {
+        wat::parse_str(format!(
+            r#"(component
+              (import "wasi:clocks/monotonic-clock@0.3.0" (instance $m
+                (export "now" (func (result u64)))))
+              (type $instant (record (field "seconds" s64) (field "nanoseconds" u32)))
+              (import "wasi:clocks/system-clock@0.3.0" (instance $s
+                (export "instant" (type $i (eq $instant)))
+                (export "now" (func (result $i)))))
+              (core module $mem (memory (export "memory") 1))
+              (core instance $memi (instantiate $mem))
+              (alias core export $memi "memory" (core memory $memory))
+              (core func $now (canon lower (func $m "now")))
+              (core func $wall (canon lower (func $s "now") (memory $memory)))
+              (core module $app
+                (import "m" "memory" (memory 1))
+                (import "c" "now" (func $now (result i64)))
+                (import "c" "wall" (func $wall (param i32)))
+                (func (export "run") (result i32)
+                  (call $wall (i32.const 16))
+                  (i32.or
+                    (i64.ne (call $now) (i64.const {expected}))
+                    (i64.ne (i64.load (i32.const 16)) (i64.const {seconds})))))
+              (core instance $ci (export "now" (func $now)) (export "wall" (func $wall)))
+              (core instance $i (instantiate $app
+                (with "m" (instance $memi)) (with "c" (instance $ci))))
+              (func $run (result (result)) (canon lift (core func $i "run")))
+              (instance $out (export "run" (func $run)))
+              (export "wasi:cli/run@0.2.0" (instance $out)))"#
+        ))
+        .unwrap()
+    };
+    let policy = r#"{"clocks": {"wall": {"frozen": "2024-01-01T00:00:00Z"},
+                                "monotonic": {"start": "5s"}}}"#;
+    let run = |component: &[u8]| runner().run(component, &RunOptions::default()).unwrap();
+    // The app's own check: exit 0 only with the policy's clocks.
+    let composed = compose(&app(5_000_000_000, 1_704_067_200), policy);
+    let outcome = run(&composed);
+    assert_eq!((outcome.exit_code, outcome.trap), (0, None));
+    // And it can tell: unadapted, on the host's clocks, it fails.
+    let outcome = run(&app(5_000_000_000, 1_704_067_200));
+    assert_eq!((outcome.exit_code, outcome.trap), (1, None));
+    // The output imports neither version of the host's wall clock.
+    let imports = interpose::inspect(&composed).unwrap().imports;
+    assert!(
+        !imports
+            .iter()
+            .any(|i| i.starts_with("wasi:clocks/wall-clock")
+                || i.starts_with("wasi:clocks/system-clock")),
+        "{imports:?}"
+    );
 }

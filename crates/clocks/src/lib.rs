@@ -16,11 +16,13 @@
 //! pollables (streams, sockets) it is ready at once too, so `poll` returns immediately with it
 //! and whichever host pollables are ready then (a host may report a ready host pollable first
 //! and the expired timer on the next call: wasmtime yields once on an expired timer).
+
 //!
-//! Built with the `p3` feature it is the WASI 0.3 adapter (`wit/p3/world.wit`, module `p3`): the
-//! wall clock is `wasi:clocks/system-clock` there, and waiting is the async `wait-for` and
-//! `wait-until`, which on a virtual clock only move it forward and return at once. The clocks and
-//! the policy section are the same.
+//! Built with the `p3` feature it is the WASI 0.3 adapter (`wit/p3/world.wit`, module `p3`): it
+//! serves `system-clock` (0.3's wall clock) and `monotonic-clock` by calling the 0.2 clocks, which
+//! the composer wires to this adapter's 0.2 build as the policy decides. So an app that uses both
+//! versions (a Rust 0.3 app built for wasm32-wasip2) has one virtual clock: a 0.3 `wait-for` moves
+//! the time std's `Instant` reads, and a stepping clock counts the reads of both.
 
 #[cfg(not(feature = "p3"))]
 mod bindings {
@@ -42,112 +44,11 @@ mod bindings {
 
 #[cfg(not(feature = "p3"))]
 mod p2;
-#[cfg(feature = "p3")]
-mod p3;
-
-use std::sync::{Mutex, OnceLock};
-
-use bindings::interpose::policy::source;
-#[cfg(not(feature = "p3"))]
-use bindings::wasi::cli::stderr;
-#[cfg(feature = "p3")]
-use bindings::wasi::cli0_2_0::stderr;
-use interpose_policy::clocks::{
-    ClockRules, MonotonicRule, VirtualMonotonic, VirtualWall, WallRule,
-};
-use interpose_policy::compiled;
-
-/// What the app calls the wall clock in the messages of a denial.
-#[cfg(not(feature = "p3"))]
-const WALL: &str = "wasi:clocks/wall-clock";
-#[cfg(feature = "p3")]
-const WALL: &str = "wasi:clocks/system-clock";
-
-/// One clock as the policy configures it.
-enum Clock<V> {
-    Host,
-    Deny,
-    Virtual(Mutex<V>),
-}
-
-struct Clocks {
-    wall: Clock<VirtualWall>,
-    monotonic: Clock<VirtualMonotonic>,
-}
-
-/// The clocks, set up on first use. A policy that does not decode was not produced by the
-/// composer this adapter was built with; there is no error channel, so that is a trap.
-fn clocks() -> &'static Clocks {
-    static CLOCKS: OnceLock<Clocks> = OnceLock::new();
-    CLOCKS.get_or_init(|| {
-        let rules: ClockRules =
-            compiled::load_section_or_stop(source::len(), source::chunk, |e| e.clocks);
-        Clocks {
-            wall: match rules.wall {
-                WallRule::Host => Clock::Host,
-                WallRule::Deny => Clock::Deny,
-                WallRule::Virtual { start, step } => {
-                    Clock::Virtual(Mutex::new(VirtualWall::new(start, step)))
-                }
-            },
-            monotonic: match rules.monotonic {
-                MonotonicRule::Host => Clock::Host,
-                MonotonicRule::Deny => Clock::Deny,
-                MonotonicRule::Virtual { start, step } => {
-                    Clock::Virtual(Mutex::new(VirtualMonotonic::new(start, step)))
-                }
-            },
-        }
-    })
-}
-
-/// These functions cannot fail, so the adapter stops the app: says why on the host's stderr,
-/// then traps.
-fn stop(message: &str) -> ! {
-    let _ = stderr::get_stderr().blocking_write_and_flush(message.as_bytes());
-    std::process::abort()
-}
-
-fn denied(interface: &str, key: &str) -> ! {
-    stop(&format!(
-        "interpose: the app used {interface}, which the policy denies (`{key}` is \"deny\"); \
-         the interface has no error channel, so the app is stopped\n"
-    ))
-}
-
-fn wall<R>(virtual_clock: impl FnOnce(&mut VirtualWall) -> R) -> R {
-    match &clocks().wall {
-        // The composer wires a "host" wall clock straight to the host, never here.
-        Clock::Host => stop(
-            "interpose: internal error: the clocks adapter was plugged for a \"host\" wall \
-             clock; please report it\n",
-        ),
-        Clock::Deny => denied(WALL, "clocks.wall"),
-        Clock::Virtual(clock) => virtual_clock(&mut clock.lock().unwrap()),
-    }
-}
-
-/// The virtual monotonic clock; `None` for the host's. Stops the app if the policy denies it.
-fn virtual_monotonic() -> Option<&'static Mutex<VirtualMonotonic>> {
-    match &clocks().monotonic {
-        Clock::Host => None,
-        Clock::Deny => denied("wasi:clocks/monotonic-clock", "clocks.monotonic"),
-        Clock::Virtual(clock) => Some(clock),
-    }
-}
-
-fn monotonic<R>(
-    host: impl FnOnce() -> R,
-    virtual_clock: impl FnOnce(&mut VirtualMonotonic) -> R,
-) -> R {
-    match virtual_monotonic() {
-        None => host(),
-        Some(clock) => virtual_clock(&mut clock.lock().unwrap()),
-    }
-}
-
 #[cfg(not(feature = "p3"))]
 use p2::ClocksAdapter;
+
+#[cfg(feature = "p3")]
+mod p3;
 #[cfg(feature = "p3")]
 use p3::ClocksAdapter;
 

@@ -1,63 +1,59 @@
-//! The WASI 0.3 interfaces: `system-clock` (0.2's `wall-clock`) and `monotonic-clock`, whose waits
-//! are async functions. On a virtual monotonic clock `wait-for` and `wait-until` move the clock
-//! forward and return at once, costing no real time; on the host's (never routed here by the
-//! composer, but served) they wait on the host's.
+//! The WASI 0.3 adapter: `system-clock` and `monotonic-clock` served by the 0.2 clocks it
+//! imports, which the composer wires to the 0.2 build of this adapter (or to the host) as the
+//! policy decides for an app's 0.2 clocks. Virtual time therefore lives in one place whichever
+//! version the app reads it through, and this module decides nothing: the policy section, the
+//! virtual clocks and the denials are the 0.2 adapter's.
 
-use super::{VirtualMonotonic, monotonic, virtual_monotonic, wall};
-// The WIT holds WASI 0.2.0 too (for the report on stderr), so wit-bindgen names the modules of
-// both versions with the version.
+// The WIT holds WASI 0.2.0 and 0.3.0, so wit-bindgen names the modules of both with the version.
 use crate::bindings::exports::wasi::clocks0_3_0::monotonic_clock::{self, Duration, Mark};
 use crate::bindings::exports::wasi::clocks0_3_0::system_clock::{self, Instant};
-use crate::bindings::wasi::clocks0_3_0::monotonic_clock as host_monotonic;
-use interpose_policy::clocks as rules;
+use crate::bindings::wasi::clocks0_2_0::monotonic_clock as clock02;
+use crate::bindings::wasi::clocks0_2_0::wall_clock as wall02;
 
-/// A virtual wall time as a 0.3 instant. Virtual time starts from a policy's date, far inside
-/// `s64` seconds; past it (never), the latest instant.
-fn instant(time: rules::Datetime) -> Instant {
-    Instant {
-        seconds: i64::try_from(time.seconds).unwrap_or(i64::MAX),
-        nanoseconds: time.nanoseconds,
-    }
-}
-
-/// A resolution as a 0.3 duration (nanoseconds), saturating.
-fn nanos(time: rules::Datetime) -> Duration {
-    u64::try_from(time.as_nanos()).unwrap_or(u64::MAX)
-}
+const NANOS_PER_SEC: u64 = 1_000_000_000;
 
 pub struct ClocksAdapter;
 
 impl system_clock::Guest for ClocksAdapter {
     fn now() -> Instant {
-        wall(|clock| instant(clock.now()))
+        let now = wall02::now();
+        Instant {
+            // Past `s64` seconds (never: a policy's date or the host's time), the latest instant.
+            seconds: i64::try_from(now.seconds).unwrap_or(i64::MAX),
+            nanoseconds: now.nanoseconds,
+        }
     }
 
     fn get_resolution() -> Duration {
-        wall(|clock| nanos(clock.resolution()))
+        // 0.2 gives a `datetime`, 0.3 nanoseconds; saturating.
+        let resolution = wall02::resolution();
+        resolution
+            .seconds
+            .saturating_mul(NANOS_PER_SEC)
+            .saturating_add(u64::from(resolution.nanoseconds))
     }
 }
 
 impl monotonic_clock::Guest for ClocksAdapter {
     fn now() -> Mark {
-        monotonic(host_monotonic::now, VirtualMonotonic::now)
+        clock02::now()
     }
 
     fn get_resolution() -> Duration {
-        monotonic(host_monotonic::get_resolution, |clock| clock.resolution())
+        clock02::resolution()
     }
 
+    // The composer plugs this adapter in front of a monotonic clock only if the policy changes
+    // it (virtual or denied), and then the 0.2 clock here is the 0.2 adapter's too (the same
+    // rule decides it): a virtual wait is done when it is created (virtual time moves, and the
+    // pollable is ready at once), a denied one stops the app. So the pollable is only dropped.
+    // Not blocking on it also keeps this adapter's `wasi:io/poll` import down to the resource
+    // type, which is what the 0.2 adapter imports: the two share the host's.
     async fn wait_until(when: Mark) {
-        // The lock is released before any await: the virtual wait never awaits.
-        match virtual_monotonic() {
-            Some(clock) => clock.lock().unwrap().wait_until(when),
-            None => host_monotonic::wait_until(when).await,
-        }
+        drop(clock02::subscribe_instant(when));
     }
 
     async fn wait_for(how_long: Duration) {
-        match virtual_monotonic() {
-            Some(clock) => clock.lock().unwrap().wait_for(how_long),
-            None => host_monotonic::wait_for(how_long).await,
-        }
+        drop(clock02::subscribe_duration(how_long));
     }
 }
