@@ -50,8 +50,8 @@ pub enum Refusal {
 
 /// A `wasi:*` import that a section of the policy covers (or, under a strict policy, would
 /// cover), but that no adapter or stub of interpose serves: WASI of another version than 0.2.x
-/// or 0.3.x, a WASI 0.3 interface without a 0.3 adapter (or one a strict policy would deny: there
-/// are no 0.3 denials yet), or an interface interpose does not know. Passing it to the host would
+/// or 0.3.x, a WASI 0.3 interface without a 0.3 adapter (or one a strict policy would deny and the
+/// denial component has no 0.3 row for), or an interface interpose does not know. Passing it to the host would
 /// walk around the policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unattenuable {
@@ -267,7 +267,7 @@ pub struct AppContext {
     pub serves_http: bool,
 }
 
-/// The WASI 0.3 interfaces a 0.3 adapter serves (and no stub denies yet).
+/// The WASI 0.3 interfaces a 0.3 adapter serves.
 const P3_SERVED: &[&str] = &[
     "wasi:cli/environment",
     "wasi:clocks/system-clock",
@@ -279,8 +279,9 @@ const P3_SERVED: &[&str] = &[
 
 /// What `policy` does with `import` if it is a WASI 0.2.x interface interpose knows, or a 0.3.x
 /// one a 0.3 adapter serves: the routing table. A 0.3 import is decided as its 0.2 counterpart
-/// (the same section, the same rules), and served by the 0.3 build of the adapter; but what the
-/// policy would deny at 0.3 is refused (`None`): there is no 0.3 denial component yet.
+/// (the same section, the same rules), and served by the 0.3 build of the adapter; what the
+/// policy would deny at 0.3 is refused (`None`) unless the denial component has a 0.3 row for
+/// it.
 fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
     let release = adapters::release(import)?;
     let interface = match (release, unversioned(import)) {
