@@ -105,7 +105,8 @@ pub const CLOCKS_P3: Adapter = Adapter {
     decided: &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
 };
 
-/// `random` for WASI 0.3: the same generator from the same seed.
+/// `random` for WASI 0.3: it serves them with the 0.2 random numbers the policy decides (the
+/// `random` adapter), so that an app using both versions draws from one seeded generator.
 pub const RANDOM_P3: Adapter = Adapter {
     name: "random-p3",
     component: interpose_adapters::RANDOM_P3,
@@ -115,8 +116,12 @@ pub const RANDOM_P3: Adapter = Adapter {
         "wasi:random/insecure-seed",
     ],
     wasi: "0.3.0",
-    private: REPORTS,
-    decided: &[],
+    private: &[],
+    decided: &[
+        "wasi:random/random",
+        "wasi:random/insecure",
+        "wasi:random/insecure-seed",
+    ],
 };
 
 pub const HTTP: Adapter = Adapter {
@@ -308,8 +313,7 @@ pub const ALL: &[&Adapter] = &[
 ];
 
 /// What an adapter that writes a line to the host's stderr before it stops the app imports for
-/// it (WASI 0.2, also for the 0.3 adapters: a 0.3 stream cannot be written from a synchronous
-/// function).
+/// it.
 const REPORTS: &[&str] = &["wasi:cli/stderr", "wasi:io/streams", "wasi:io/error"];
 
 /// The `deny-report` component (see [`crate::deny`]) imports only for itself.
