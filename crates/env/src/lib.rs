@@ -27,17 +27,9 @@ mod bindings {
 
 use std::sync::OnceLock;
 
-// The WIT of the 0.3 build holds two versions of `wasi:cli` (0.2.0 is there for the others'
-// reports), so wit-bindgen names its modules with the version.
-#[cfg(not(feature = "p3"))]
 use bindings::exports::wasi::cli::environment::Guest;
-#[cfg(feature = "p3")]
-use bindings::exports::wasi::cli0_3_0::environment::Guest;
 use bindings::interpose::policy::source;
-#[cfg(not(feature = "p3"))]
 use bindings::wasi::cli::environment as host;
-#[cfg(feature = "p3")]
-use bindings::wasi::cli0_3_0::environment as host;
 use interpose_policy::compiled::{self, EnvRules};
 
 struct EnvAdapter;
