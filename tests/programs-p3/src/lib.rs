@@ -11,9 +11,9 @@
 //! - `p3 time [WAIT_MS]`: system and monotonic clocks, then `wait-for` WAIT_MS milliseconds
 //!   (default 10 000) and `wait-until` as long again.
 //! - `p3 random`: 16 bytes and two `u64`s of `wasi:random/random`, the same of `insecure`, and
-//!   `insecure-seed`, through 0.3 and then 0.2 in the same order (so a seeded adapter of each
-//!   version, starting from the same seed, gives the same lines), then a `HashMap`'s order (std
-//!   seeds it from 0.2 `insecure-seed`).
+//!   `insecure-seed`, through 0.3 and then the same calls through 0.2 (under a seeded policy both
+//!   versions draw from one generator, so the 0.2 values continue where the 0.3 ones stopped),
+//!   then a `HashMap`'s order (std seeds it from 0.2 `insecure-seed`).
 //!
 //! Natively it is an empty library, so that the workspace builds.
 
