@@ -1,6 +1,8 @@
 //! Builds the apps in `tests/programs` for wasm32-wasip2 (each binary is a component) and exposes
 //! them as `interpose_tests::programs::NAME` constants; builds those of [`WASIP1`] for
-//! wasm32-wasip1 too (each a preview 1 core module), as `programs::wasip1::NAME`.
+//! wasm32-wasip1 too (each a preview 1 core module), as `programs::wasip1::NAME`; and the WASI 0.3
+//! app of `tests/programs-p3` (a `cdylib` for wasm32-wasip2, made a component by rustc's
+//! wasm32-wasip2 linker like the binaries), as `programs::P3`.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -58,6 +60,22 @@ fn main() {
         .unwrap();
     }
     consts += "}\n";
+    let built = interpose_guest_build::build(
+        &["interpose-test-programs-p3"],
+        &[],
+        interpose_guest_build::Kind::Cdylib,
+        "wasm32-wasip2",
+        &["tests/programs-p3"],
+    );
+    let path = built.join("interpose_test_programs_p3.wasm");
+    assert!(path.exists(), "{} was not built", path.display());
+    writeln!(
+        consts,
+        "\n/// The WASI 0.3 test app (`tests/programs-p3`): exports `wasi:cli/run@0.3.x`, imports \
+         WASI 0.3 and 0.2.\npub const P3: &[u8] = include_bytes!({:?});",
+        path.display()
+    )
+    .unwrap();
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     std::fs::write(out.join("programs.rs"), consts).unwrap();
 }

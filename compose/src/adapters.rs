@@ -9,10 +9,18 @@ pub struct Adapter {
     pub component: &'static [u8],
     /// The WASI interfaces it exports (and wraps), without version.
     pub interfaces: &'static [&'static str],
+    /// The WASI version it exports them at. It serves an app's imports of the same release at
+    /// any patch (`0.2.0` serves `@0.2.6`, `0.3.0` serves `@0.3.2`), never another release: 0.2
+    /// and 0.3 are different interfaces.
+    pub wasi: &'static str,
     /// Interfaces it imports for its own use, never handing their resources to the app: always
     /// the host's, whatever the policy does with the app's (the line a denied clock writes to
     /// stderr, the ready pollables of null streams).
     pub private: &'static [&'static str],
+    /// Interfaces of another WASI release it imports and serves its own exports with, deciding
+    /// nothing itself: the composer serves them as the policy decides for an app's import of
+    /// them (with the adapter of their release), whether or not the app imports them.
+    pub decided: &'static [&'static str],
 }
 
 impl PartialEq for Adapter {
@@ -27,16 +35,30 @@ pub const ENV: Adapter = Adapter {
     name: "env",
     component: interpose_adapters::ENV,
     interfaces: &["wasi:cli/environment"],
+    wasi: "0.2.0",
     private: &[],
+    decided: &[],
 };
 
 /// Modes and preopens only: for `fs` sections without path globs (`readonly.json`). Built
 /// without the path-checking code, so it is smaller; it refuses to run with path globs.
+/// `env` for an app's WASI 0.3 `wasi:cli/environment`: the same `env` section and rules.
+pub const ENV_P3: Adapter = Adapter {
+    name: "env-p3",
+    component: interpose_adapters::ENV_P3,
+    interfaces: &["wasi:cli/environment"],
+    wasi: "0.3.0",
+    private: &[],
+    decided: &[],
+};
+
 pub const FS: Adapter = Adapter {
     name: "fs",
     component: interpose_adapters::FS,
     interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
+    wasi: "0.2.0",
     private: &[],
+    decided: &[],
 };
 
 /// Modes, preopens and `allow`/`deny` path globs.
@@ -44,14 +66,18 @@ pub const FS_PATHS: Adapter = Adapter {
     name: "fs-paths",
     component: interpose_adapters::FS_PATHS,
     interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
+    wasi: "0.2.0",
     private: &[],
+    decided: &[],
 };
 
 pub const CLOCKS: Adapter = Adapter {
     name: "clocks",
     component: interpose_adapters::CLOCKS,
     interfaces: &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
+    wasi: "0.2.0",
     private: REPORTS,
+    decided: &[],
 };
 
 pub const RANDOM: Adapter = Adapter {
@@ -62,14 +88,49 @@ pub const RANDOM: Adapter = Adapter {
         "wasi:random/insecure",
         "wasi:random/insecure-seed",
     ],
+    wasi: "0.2.0",
     private: REPORTS,
+    decided: &[],
+};
+
+/// `clocks` for WASI 0.3 (`system-clock` is 0.2's `wall-clock`): it serves them with the 0.2
+/// clocks the policy decides (the `clocks` adapter), so that an app using both versions has one
+/// virtual clock; virtual waits (`wait-for`, `wait-until`) return at once.
+pub const CLOCKS_P3: Adapter = Adapter {
+    name: "clocks-p3",
+    component: interpose_adapters::CLOCKS_P3,
+    interfaces: &["wasi:clocks/system-clock", "wasi:clocks/monotonic-clock"],
+    wasi: "0.3.0",
+    private: &[],
+    decided: &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
+};
+
+/// `random` for WASI 0.3: it serves them with the 0.2 random numbers the policy decides (the
+/// `random` adapter), so that an app using both versions draws from one seeded generator.
+pub const RANDOM_P3: Adapter = Adapter {
+    name: "random-p3",
+    component: interpose_adapters::RANDOM_P3,
+    interfaces: &[
+        "wasi:random/random",
+        "wasi:random/insecure",
+        "wasi:random/insecure-seed",
+    ],
+    wasi: "0.3.0",
+    private: &[],
+    decided: &[
+        "wasi:random/random",
+        "wasi:random/insecure",
+        "wasi:random/insecure-seed",
+    ],
 };
 
 pub const HTTP: Adapter = Adapter {
     name: "http",
     component: interpose_adapters::HTTP,
     interfaces: &["wasi:http/outgoing-handler"],
+    wasi: "0.2.0",
     private: &[],
+    decided: &[],
 };
 
 /// `http` that also changes headers (`set-headers`, `strip-headers`): it has to wrap
@@ -78,7 +139,9 @@ pub const HTTP_HEADERS: Adapter = Adapter {
     name: "http-headers",
     component: interpose_adapters::HTTP_HEADERS,
     interfaces: &["wasi:http/types", "wasi:http/outgoing-handler"],
+    wasi: "0.2.12",
     private: &[],
+    decided: &[],
 };
 
 pub const SOCKETS: Adapter = Adapter {
@@ -91,7 +154,9 @@ pub const SOCKETS: Adapter = Adapter {
         "wasi:sockets/udp-create-socket",
         "wasi:sockets/ip-name-lookup",
     ],
+    wasi: "0.2.0",
     private: &[],
+    decided: &[],
 };
 
 /// Standard streams when one is `"null"`: it provides the app's `wasi:io/streams` too.
@@ -104,7 +169,9 @@ pub const STDIO: Adapter = Adapter {
         "wasi:cli/stdout",
         "wasi:cli/stderr",
     ],
+    wasi: "0.2.0",
     private: &["wasi:clocks/monotonic-clock"],
+    decided: &[],
 };
 
 /// `stdio` for an app that also reaches files: it wraps `wasi:filesystem` too, passing every call
@@ -121,7 +188,9 @@ pub const STDIO_FILES: Adapter = Adapter {
         "wasi:filesystem/types",
         "wasi:filesystem/preopens",
     ],
+    wasi: "0.2.0",
     private: &["wasi:clocks/monotonic-clock"],
+    decided: &[],
 };
 
 /// `stdio` for an app that also reaches TCP sockets: it wraps `wasi:sockets/tcp` in front of
@@ -137,7 +206,9 @@ pub const STDIO_SOCKETS: Adapter = Adapter {
         "wasi:sockets/tcp",
         "wasi:sockets/tcp-create-socket",
     ],
+    wasi: "0.2.0",
     private: &["wasi:clocks/monotonic-clock"],
+    decided: &[],
 };
 
 /// `stdio-files` and `stdio-sockets` in one.
@@ -154,7 +225,9 @@ pub const STDIO_FILES_SOCKETS: Adapter = Adapter {
         "wasi:sockets/tcp",
         "wasi:sockets/tcp-create-socket",
     ],
+    wasi: "0.2.0",
     private: &["wasi:clocks/monotonic-clock"],
+    decided: &[],
 };
 
 /// `stdio` for an app that reaches HTTP: it wraps `wasi:http` too, and files and TCP sockets.
@@ -175,7 +248,9 @@ pub const STDIO_ALL: Adapter = Adapter {
         "wasi:http/types",
         "wasi:http/outgoing-handler",
     ],
+    wasi: "0.2.12",
     private: &["wasi:clocks/monotonic-clock"],
+    decided: &[],
 };
 
 /// The adapters whose streams are the app's when it has streams of interpose's own.
@@ -220,10 +295,13 @@ pub const STREAM_SOURCES: &[&str] = &[
 /// Every adapter, in the order they are instantiated.
 pub const ALL: &[&Adapter] = &[
     &ENV,
+    &ENV_P3,
     &FS,
     &FS_PATHS,
     &CLOCKS,
+    &CLOCKS_P3,
     &RANDOM,
+    &RANDOM_P3,
     &HTTP,
     &HTTP_HEADERS,
     &SOCKETS,
@@ -251,23 +329,55 @@ pub fn version(name: &str) -> Option<&str> {
     name.split_once('@').map(|(_, version)| version)
 }
 
-/// Whether `name`'s version is one the adapters and stubs serve: 0.2.x, any patch (they are
-/// built against 0.2.0 and fill imports of any 0.2.x), but no pre-release and nothing else.
-/// Build metadata does not count, as in semver.
-pub fn version_served(name: &str) -> bool {
-    let Some(version) = version(name) else {
-        return false;
-    };
+/// A WASI release interpose serves: an interface at any patch of it is the same interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Release {
+    /// 0.2.x: every adapter and stub.
+    P2,
+    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`), no stubs yet.
+    P3,
+}
+
+/// The release of `name`'s version (an import or export name, or a bare version) if interpose
+/// serves it: 0.2.x or 0.3.x, any patch, but no pre-release and nothing else. Build metadata
+/// does not count, as in semver.
+pub fn release(name: &str) -> Option<Release> {
+    let version = version(name).unwrap_or(name);
     let version = version.split_once('+').map_or(version, |(v, _)| v);
-    version
-        .strip_prefix("0.2.")
-        .is_some_and(|patch| !patch.is_empty() && patch.bytes().all(|b| b.is_ascii_digit()))
+    let (release, patch) = if let Some(patch) = version.strip_prefix("0.2.") {
+        (Release::P2, patch)
+    } else {
+        (Release::P3, version.strip_prefix("0.3.")?)
+    };
+    (!patch.is_empty() && patch.bytes().all(|b| b.is_ascii_digit())).then_some(release)
 }
 
 /// Whether two names are the same interface for wiring: the same name, or the same interface at
-/// two versions the adapters serve (`wasi:io/streams@0.2.0` and `@0.2.6`).
+/// two versions of one release (`wasi:io/streams@0.2.0` and `@0.2.6`; never `@0.2.6` and
+/// `@0.3.0`).
 pub fn same_interface(a: &str, b: &str) -> bool {
-    a == b || (unversioned(a) == unversioned(b) && version_served(a) && version_served(b))
+    a == b || (unversioned(a) == unversioned(b) && release(a).is_some() && release(a) == release(b))
+}
+
+impl Adapter {
+    /// The release of what it exports.
+    pub fn release(&self) -> Release {
+        release(self.wasi).expect("adapters export a release interpose serves")
+    }
+}
+
+/// The adapter that serves `interface` (without version) at `release` for a policy section that
+/// `adapter` (a 0.2 row) serves at 0.2; `None` if there is none at that release.
+pub fn at_release(adapter: &'static Adapter, release: Release) -> Option<&'static Adapter> {
+    match release {
+        Release::P2 => Some(adapter),
+        Release::P3 => match adapter.name {
+            "env" => Some(&ENV_P3),
+            "clocks" => Some(&CLOCKS_P3),
+            "random" => Some(&RANDOM_P3),
+            _ => None,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -305,9 +415,61 @@ mod tests {
                     adapter.name
                 );
             }
-            // Built against 0.2.x: routing serves an app's 0.2.x imports with it.
+            // What it leaves to the policy is imported at another release than it exports.
+            for decided in adapter.decided {
+                assert!(
+                    world.imports.keys().any(|i| unversioned(i) == *decided
+                        && release(i).is_some_and(|r| r != adapter.release())),
+                    "the `{}` adapter does not import {decided} of another release",
+                    adapter.name
+                );
+            }
+            // Built against the version in its row: routing serves an app's imports of that
+            // release with it.
             for export in world.exports.keys() {
-                assert!(version_served(export), "{export} of `{}`", adapter.name);
+                assert_eq!(version(export), Some(adapter.wasi), "`{}`", adapter.name);
+                assert_eq!(release(export), Some(adapter.release()));
+            }
+        }
+    }
+
+    #[test]
+    fn releases_are_never_joined() {
+        assert!(same_interface(
+            "wasi:io/streams@0.2.0",
+            "wasi:io/streams@0.2.6"
+        ));
+        assert!(same_interface(
+            "wasi:cli/environment@0.3.0",
+            "wasi:cli/environment@0.3.2"
+        ));
+        assert!(!same_interface(
+            "wasi:cli/environment@0.2.6",
+            "wasi:cli/environment@0.3.0"
+        ));
+        assert!(!same_interface(
+            "wasi:random/random@0.3.0-rc-2025-09-16",
+            "wasi:random/random@0.3.0"
+        ));
+        assert_eq!(
+            release("wasi:clocks/system-clock@0.3.2+x"),
+            Some(Release::P3)
+        );
+        assert_eq!(release("wasi:clocks/system-clock@0.4.0"), None);
+        assert_eq!(release("wasi:clocks/system-clock@0.3"), None);
+        // Every 0.3 row is the 0.3 build of a 0.2 one.
+        for adapter in ALL.iter().filter(|a| a.release() == Release::P3) {
+            assert!(
+                ALL.iter()
+                    .any(|a| at_release(a, Release::P3) == Some(*adapter)),
+                "{}",
+                adapter.name
+            );
+        }
+        for adapter in ALL.iter().filter(|a| a.release() == Release::P2) {
+            assert_eq!(at_release(adapter, Release::P2), Some(*adapter));
+            if let Some(p3) = at_release(adapter, Release::P3) {
+                assert!(ALL.contains(&p3) && p3.release() == Release::P3);
             }
         }
     }

@@ -12,7 +12,7 @@ use crate::deny;
 use crate::input::InputError;
 use crate::plan;
 use crate::policy_component::{self, SOURCE_INTERFACE};
-use crate::routing::{Decision, Unattenuable};
+use crate::routing::{self, AppContext, Decision, Refusal, Unattenuable};
 use interpose_adapters::Deniable;
 
 /// Why a component could not be composed.
@@ -223,6 +223,8 @@ impl Composer {
             denied: &plan.denied,
             host_denied: plan.host_denied.clone(),
             inner: &inner,
+            policy: &self.policy,
+            context: plan.context,
             host_imports: BTreeMap::new(),
             loaded: BTreeMap::new(),
             providers: BTreeMap::new(),
@@ -388,6 +390,9 @@ struct Wiring<'a> {
     host_denied: Vec<&'static Deniable>,
     /// Where what the stream owner wraps (files, TCP sockets) goes on to, by the app's import.
     inner: &'a BTreeMap<String, Decision>,
+    /// For what an adapter leaves to the policy and the app does not import ([`Adapter::decided`]).
+    policy: &'a Policy,
+    context: AppContext,
     /// Host imports by name.
     host_imports: BTreeMap<String, NodeId>,
     /// Registered providers: their packages and worlds.
@@ -427,13 +432,17 @@ impl Wiring<'_> {
             app_decision,
             Decision::Adapter(a) if adapters::OWN_STREAMS.contains(&a)
         );
+        // An adapter wraps its exports' interfaces at its own release only.
+        let wraps = |a: &Adapter| {
+            a.interfaces.contains(&base) && adapters::release(name) == Some(a.release())
+        };
         if let Some(a) = importer_adapter {
             let inner = app_import.and_then(|(n, _)| self.inner.get(n));
-            if let (Some(inner), false) = (inner, a.interfaces.contains(&base) && !owns_streams) {
+            if let (Some(inner), false) = (inner, wraps(a) && !owns_streams) {
                 // What a stream owner wraps (files, TCP sockets, HTTP) is the policy's for the
                 // owner itself and for every adapter behind it (the `http` adapter's types).
                 decision = *inner;
-            } else if a.interfaces.contains(&base)
+            } else if wraps(a)
                 || (base == "wasi:io/streams" && !owns_streams && app_streams_are_ours)
             {
                 // What an adapter wraps is the host's. When the app's streams are interpose's,
@@ -442,6 +451,25 @@ impl Wiring<'_> {
                 decision = Decision::Host;
                 its_own = true;
             }
+        }
+        // What an adapter leaves to the policy (the 0.2 clocks behind the 0.3 clocks adapter) goes
+        // where an app's import of it would, whether or not the app imports it: the 0.2 adapter
+        // the policy picks, never the host unless the policy says so.
+        if let Some(a) = importer_adapter
+            && a.decided.contains(&base)
+            && adapters::release(name) != Some(a.release())
+        {
+            decision = match app_import {
+                Some(_) => app_decision,
+                None => routing::decide(self.policy, name, &self.context).map_err(|refusal| {
+                    let why = match refusal {
+                        Refusal::Undecided => "undecided".to_owned(),
+                        Refusal::Unattenuable(u) => u.to_string(),
+                    };
+                    internal(format!("the `{}` adapter needs {name}: {why}", a.name))
+                })?,
+            };
+            its_own = false;
         }
         // What a provider uses for itself is the host's, whatever the app's goes to.
         let private =
@@ -466,10 +494,14 @@ impl Wiring<'_> {
         match provider {
             Some(provider) => {
                 let (instance, world) = self.instantiate(provider)?;
+                // Of the release asked for: the denial component may export an interface at 0.2
+                // and at 0.3.
                 let export = world
                     .exports
                     .keys()
-                    .find(|e| unversioned(e) == base)
+                    .find(|e| {
+                        unversioned(e) == base && adapters::release(e) == adapters::release(name)
+                    })
                     .ok_or_else(|| internal(format!("{provider:?} does not export {base}")))?
                     .clone();
                 self.graph
@@ -580,6 +612,7 @@ impl Wiring<'_> {
             for (import, kind) in &world.imports {
                 let base = unversioned(import);
                 if adapter.interfaces.contains(&base)
+                    && adapters::release(import) == Some(adapter.release())
                     && !self.host_denied.iter().any(|d| d.interface == base)
                     && !self.host_imports.contains_key(import)
                 {

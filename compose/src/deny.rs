@@ -70,6 +70,8 @@ fn denied_world(denied: &[&'static Deniable]) -> Result<(Resolve, WorldId), Stri
 pub struct Answered {
     /// The interface, without version.
     pub interface: &'static str,
+    /// The WASI version the denial component exports it at.
+    pub version: &'static str,
     /// The function as WIT names it (`[method]fields.get`).
     pub function: String,
     /// The answer, in words: `` `err(access-denied)` ``, `` `none` ``, or that it stops the app.
@@ -147,10 +149,9 @@ impl<'a> Generator<'a> {
                 continue;
             };
             let name = resolve.name_world_key(key);
-            let unversioned = name.split_once('@').map_or(name.as_str(), |(n, _)| n);
             let deniable = denied
                 .iter()
-                .find(|d| d.interface == unversioned)
+                .find(|d| format!("{}@{}", d.interface, d.version) == name)
                 .ok_or_else(|| format!("{name} is exported but not denied"))?;
             for func in resolve.interfaces[*id].functions.values() {
                 let export = generator.export(key, func, deniable);
@@ -172,6 +173,7 @@ impl<'a> Generator<'a> {
         );
         let answered = |answer: String| Answered {
             interface: deniable.interface,
+            version: deniable.version,
             function: func.name.clone(),
             answer,
         };

@@ -245,7 +245,7 @@ pub fn plan(policy: &Policy, imports: &[String], exports: &[String]) -> Result<P
     // One denial component for everything the composition denies.
     let mut denied: Vec<&'static Deniable> = Vec::new();
     for p in planned.iter().filter(|p| p.decision == Decision::Deny) {
-        let row = interpose_adapters::deniable(unversioned(&p.import))
+        let row = interpose_adapters::deniable_import(&p.import)
             .ok_or_else(|| ComposeError::Internal(format!("nothing can deny {}", p.import)))?;
         if !denied.contains(&row) {
             denied.push(row);
@@ -303,7 +303,8 @@ fn wants_own_streams(policy: &Policy, imports: &[String]) -> bool {
             "wasi:cli/stderr" => stdio.and_then(|s| s.stderr),
             _ => return false,
         };
-        adapters::version_served(import)
+        // Only 0.2 streams can be interpose's own.
+        adapters::release(import) == Some(adapters::Release::P2)
             && match pick {
                 Some(stream) => stream == StreamRule::Deny,
                 None => strict,

@@ -8,7 +8,7 @@ use interpose_policy::{
     SocketsPolicy, StdioPolicy, StreamRule, WallClockPolicy,
 };
 
-use crate::adapters::{self, Adapter, unversioned};
+use crate::adapters::{self, Adapter, Release, unversioned};
 
 /// Where one import goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,8 +49,10 @@ pub enum Refusal {
 }
 
 /// A `wasi:*` import that a section of the policy covers (or, under a strict policy, would
-/// cover), but that no adapter or stub of interpose serves: WASI of another version than 0.2.x,
-/// or an interface interpose does not know. Passing it to the host would walk around the policy.
+/// cover), but that no adapter or stub of interpose serves: WASI of another version than 0.2.x
+/// or 0.3.x, a WASI 0.3 interface without a 0.3 adapter (or one a strict policy would deny and the
+/// denial component has no 0.3 row for), or an interface interpose does not know. Passing it to the host would
+/// walk around the policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unattenuable {
     /// The app's import, with its version.
@@ -65,23 +67,41 @@ impl Unattenuable {
     /// Whether its version is the problem (and a 0.2 build of the app would do), rather than an
     /// interface interpose does not know.
     pub fn other_version(&self) -> bool {
-        !adapters::version_served(&self.import)
+        adapters::release(&self.import) != Some(Release::P2)
     }
 }
 
 impl fmt::Display for Unattenuable {
-    /// `` `wasi:sockets/types@0.3.0` (`sockets` section: interpose cannot attenuate WASI 0.3 yet) ``
+    /// `` `wasi:sockets/types@0.3.0` (`sockets` section: interpose cannot attenuate WASI 0.3 yet,
+    /// except ...) ``
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` (", self.import)?;
         match self.in_policy {
             true => write!(f, "`{}` section", self.section)?,
             false => write!(f, "`\"default\": \"deny\"`, no `{}` section", self.section)?,
         }
+        let interface = unversioned(&self.import);
         match adapters::version(&self.import) {
             _ if !self.other_version() => write!(
                 f,
-                ": interpose knows no `{}` in WASI 0.2, so it cannot attenuate it",
-                unversioned(&self.import)
+                ": interpose knows no `{interface}` in WASI 0.2, so it cannot attenuate it",
+            )?,
+            // Served, so refused only because a strict policy would deny it and the denial
+            // component has no 0.3 row for it (every served one has one today).
+            _ if adapters::release(&self.import) == Some(Release::P3)
+                && P3_SERVED.contains(&interface) =>
+            {
+                write!(
+                    f,
+                    ": interpose cannot deny it in WASI 0.3 yet, only attenuate it as a `{}` \
+                     section says",
+                    self.section
+                )?
+            }
+            Some(version) if adapters::release(version) == Some(Release::P3) => write!(
+                f,
+                ": interpose cannot attenuate WASI 0.3 yet, except `wasi:cli/environment`, \
+                 `wasi:clocks` and `wasi:random`"
             )?,
             None => write!(
                 f,
@@ -247,13 +267,54 @@ pub struct AppContext {
     pub serves_http: bool,
 }
 
-/// What `policy` does with `import` if it is a WASI 0.2.x interface interpose knows: the
-/// routing table.
+/// The WASI 0.3 interfaces a 0.3 adapter serves.
+const P3_SERVED: &[&str] = &[
+    "wasi:cli/environment",
+    "wasi:clocks/system-clock",
+    "wasi:clocks/monotonic-clock",
+    "wasi:random/random",
+    "wasi:random/insecure",
+    "wasi:random/insecure-seed",
+];
+
+/// What `policy` does with `import` if it is a WASI 0.2.x interface interpose knows, or a 0.3.x
+/// one a 0.3 adapter serves: the routing table. A 0.3 import is decided as its 0.2 counterpart
+/// (the same section, the same rules), and served by the 0.3 build of the adapter; what the
+/// policy would deny at 0.3 is refused (`None`) unless the denial component has a 0.3 row for
+/// it.
 fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
-    if !adapters::version_served(import) {
-        return None;
+    let release = adapters::release(import)?;
+    let interface = match (release, unversioned(import)) {
+        (Release::P2, interface) => interface,
+        // Types only (an error code, a duration), like `wasi:io/error` at 0.2.
+        (Release::P3, "wasi:cli/types" | "wasi:clocks/types") => return Some(Decision::Host),
+        // 0.3's wall clock, decided as 0.2's.
+        (Release::P3, "wasi:clocks/system-clock") => "wasi:clocks/wall-clock",
+        (Release::P3, interface) if P3_SERVED.contains(&interface) => interface,
+        // Files, sockets, HTTP, standard streams, exit, time zones: no 0.3 adapter yet.
+        (Release::P3, _) => return None,
+    };
+    let decision = served_at(policy, interface, import, release, app)?;
+    match (release, decision) {
+        // Only what the denial component has a 0.3 row for (clocks, random) can be denied.
+        (Release::P3, Decision::Deny) if interpose_adapters::deniable_import(import).is_none() => {
+            None
+        }
+        _ => Some(decision),
     }
-    let interface = unversioned(import);
+}
+
+/// [`served`] for `interface` (its 0.2 name) of `release`.
+fn served_at(
+    policy: &Policy,
+    interface: &str,
+    import: &str,
+    release: Release,
+    app: &AppContext,
+) -> Option<Decision> {
+    // The adapter of `release` that does the job of `adapter` (a 0.2 row).
+    let adapter =
+        |adapter: &'static Adapter| adapters::at_release(adapter, release).map(Decision::Adapter);
     let strict = policy.default == DefaultAccess::Deny;
     let unmentioned = if strict {
         Decision::Deny
@@ -314,9 +375,7 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
             _ => Decision::Host,
         },
 
-        "wasi:cli/environment" if policy.env.is_some() || strict => {
-            Decision::Adapter(&adapters::ENV)
-        }
+        "wasi:cli/environment" if policy.env.is_some() || strict => adapter(&adapters::ENV)?,
         "wasi:cli/environment" => Decision::Host,
         "wasi:cli/stdin" | "wasi:cli/terminal-stdin" => stream(|s| s.stdin),
         "wasi:cli/stdout" | "wasi:cli/terminal-stdout" => stream(|s| s.stdout),
@@ -336,18 +395,18 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
         // the adapter traps with a message).
         "wasi:clocks/wall-clock" => match &policy.clocks {
             Some(clocks) if clocks.wall == WallClockPolicy::Host => Decision::Host,
-            Some(_) => Decision::Adapter(&adapters::CLOCKS),
+            Some(_) => adapter(&adapters::CLOCKS)?,
             None => unmentioned,
         },
         "wasi:clocks/monotonic-clock" => match &policy.clocks {
             Some(clocks) if clocks.monotonic == MonotonicClockPolicy::Host => Decision::Host,
-            Some(_) => Decision::Adapter(&adapters::CLOCKS),
+            Some(_) => adapter(&adapters::CLOCKS)?,
             None => unmentioned,
         },
         "wasi:random/random" | "wasi:random/insecure" | "wasi:random/insecure-seed" => {
             match &policy.random {
                 Some(RandomPolicy::Host) => Decision::Host,
-                Some(_) => Decision::Adapter(&adapters::RANDOM),
+                Some(_) => adapter(&adapters::RANDOM)?,
                 None => unmentioned,
             }
         }

@@ -1,12 +1,19 @@
 //! Running a (composed) component's `wasi:cli/run` on an embedded wasmtime.
+//!
+//! WASI 0.2 commands run synchronously, as they always have. A component that exports the async
+//! `wasi:cli/run@0.3.x`, or imports any WASI 0.3 interface, runs on an async store with WASI 0.3
+//! linked beside 0.2 (a Rust 0.3 app built for wasm32-wasip2 imports both), inside wasmtime-wasi's
+//! tokio runtime; a 0.3 `run` is called with `run_concurrent`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::p2::bindings::CommandPre as AsyncCommandPre;
 use wasmtime_wasi::p2::bindings::sync::CommandPre;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::p3::bindings::CommandPre as P3CommandPre;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -113,9 +120,14 @@ impl WasiView for Host {
 /// every [`Runner::run_compiled`] of it, for the few components run most recently.
 pub struct Runner {
     engine: Engine,
+    /// WASI 0.2, synchronous.
     linker: Linker<Host>,
     /// `linker` plus `wasi:http`, for [`RunOptions::http`].
     http_linker: Linker<Host>,
+    /// WASI 0.2 and 0.3 on an async store, for components that use WASI 0.3.
+    async_linker: Linker<Host>,
+    /// `async_linker` plus `wasi:http` (0.2).
+    async_http_linker: Linker<Host>,
     /// Where compiled components are kept between processes, if anywhere.
     cache: Option<cache::CompileCache>,
     /// Components prepared for instantiation, most recently used last.
@@ -127,7 +139,26 @@ struct Prepared {
     /// Where the component's compiled code starts: its identity while `pre` keeps it alive.
     code: usize,
     http: bool,
-    pre: CommandPre<Host>,
+    pre: Pre,
+}
+
+/// A command with its imports resolved, by how it is run.
+#[derive(Clone)]
+enum Pre {
+    /// WASI 0.2 only: run synchronously.
+    Sync(CommandPre<Host>),
+    /// Exports `wasi:cli/run@0.2.x` but imports WASI 0.3 too: an async store.
+    Async(AsyncCommandPre<Host>),
+    /// Exports the async `wasi:cli/run@0.3.x`: run with `run_concurrent`.
+    P3(P3CommandPre<Host>),
+}
+
+/// Whether `name` (an import or export of a component) is a WASI 0.3 interface.
+fn is_wasi_p3(name: &str) -> bool {
+    name.starts_with("wasi:")
+        && name
+            .split_once('@')
+            .is_some_and(|(_, version)| version.starts_with("0.3."))
 }
 
 /// How many prepared components [`Runner::run_compiled`] keeps.
@@ -140,16 +171,27 @@ fn wasmtime_error(e: impl std::fmt::Display) -> RunError {
 impl Runner {
     /// A runner that compiles components afresh (no cache on disk).
     pub fn new() -> Result<Self, RunError> {
-        let engine = Engine::new(&Config::new()).map_err(wasmtime_error)?;
+        let mut config = Config::new();
+        // On by default in wasmtime 50, but a WASI 0.3 app cannot even be parsed without it.
+        config.wasm_component_model_async(true);
+        let engine = Engine::new(&config).map_err(wasmtime_error)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(wasmtime_error)?;
         let mut http_linker = linker.clone();
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut http_linker)
             .map_err(wasmtime_error)?;
+        let mut async_linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut async_linker).map_err(wasmtime_error)?;
+        wasmtime_wasi::p3::add_to_linker(&mut async_linker).map_err(wasmtime_error)?;
+        let mut async_http_linker = async_linker.clone();
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut async_http_linker)
+            .map_err(wasmtime_error)?;
         Ok(Runner {
             engine,
             linker,
             http_linker,
+            async_linker,
+            async_http_linker,
             cache: None,
             prepared: Mutex::new(Vec::new()),
         })
@@ -227,7 +269,7 @@ impl Runner {
 
     /// `component` prepared for `http` or not, from the recently prepared ones or prepared now
     /// and kept.
-    fn prepared(&self, component: &Component, http: bool) -> Result<CommandPre<Host>, RunError> {
+    fn prepared(&self, component: &Component, http: bool) -> Result<Pre, RunError> {
         let code = component.image_range().start as usize;
         {
             let mut prepared = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
@@ -254,19 +296,21 @@ impl Runner {
         Ok(pre)
     }
 
-    /// Resolves `component`'s imports against the linker `http` selects.
-    fn prepare(&self, component: &Component, http: bool) -> Result<CommandPre<Host>, RunError> {
-        let exports_run = component
-            .component_type()
-            .exports(&self.engine)
-            .any(|(name, _)| name.starts_with("wasi:cli/run@0.2"));
-        if !exports_run {
+    /// Resolves `component`'s imports against the linker its WASI versions and `http` select.
+    fn prepare(&self, component: &Component, http: bool) -> Result<Pre, RunError> {
+        let ty = component.component_type();
+        let exports: Vec<&str> = ty.exports(&self.engine).map(|(name, _)| name).collect();
+        let run_p3 = exports.iter().any(|n| n.starts_with("wasi:cli/run@0.3."));
+        let run_p2 = exports.iter().any(|n| n.starts_with("wasi:cli/run@0.2"));
+        if !run_p2 && !run_p3 {
             return Err(RunError::NotACommand);
         }
-        let linker = if http {
-            &self.http_linker
-        } else {
-            &self.linker
+        let uses_p3 = run_p3 || ty.imports(&self.engine).any(|(name, _)| is_wasi_p3(name));
+        let linker = match (uses_p3, http) {
+            (false, false) => &self.linker,
+            (false, true) => &self.http_linker,
+            (true, false) => &self.async_linker,
+            (true, true) => &self.async_http_linker,
         };
         let pre = linker.instantiate_pre(component).map_err(|e| {
             let hint = if !http && format!("{e:#}").contains("wasi:http/") {
@@ -276,14 +320,15 @@ impl Runner {
             };
             RunError::Wasmtime(format!("{e:#}{hint}"))
         })?;
-        CommandPre::new(pre).map_err(wasmtime_error)
+        match (run_p3, uses_p3) {
+            (true, _) => P3CommandPre::new(pre).map(Pre::P3),
+            (false, true) => AsyncCommandPre::new(pre).map(Pre::Async),
+            (false, false) => CommandPre::new(pre).map(Pre::Sync),
+        }
+        .map_err(wasmtime_error)
     }
 
-    fn run_prepared(
-        &self,
-        pre: &CommandPre<Host>,
-        options: &RunOptions,
-    ) -> Result<RunOutcome, RunError> {
+    fn run_prepared(&self, pre: &Pre, options: &RunOptions) -> Result<RunOutcome, RunError> {
         let mut builder = WasiCtx::builder();
         // The store is driven synchronously: run blocking filesystem calls on this thread
         // instead of bouncing each one through tokio's blocking pool (several times faster per
@@ -346,8 +391,31 @@ impl Runner {
             table: ResourceTable::new(),
         };
         let mut store = Store::new(&self.engine, host);
-        let command = pre.instantiate(&mut store).map_err(wasmtime_error)?;
-        let (exit_code, trap) = match command.wasi_cli_run().call_run(&mut store) {
+        let ran = match pre {
+            Pre::Sync(pre) => {
+                let command = pre.instantiate(&mut store).map_err(wasmtime_error)?;
+                command.wasi_cli_run().call_run(&mut store)
+            }
+            Pre::Async(pre) => wasmtime_wasi::runtime::in_tokio(async {
+                let command = pre
+                    .instantiate_async(&mut store)
+                    .await
+                    .map_err(wasmtime_error)?;
+                Ok(command.wasi_cli_run().call_run(&mut store).await)
+            })?,
+            Pre::P3(pre) => wasmtime_wasi::runtime::in_tokio(async {
+                let command = pre
+                    .instantiate_async(&mut store)
+                    .await
+                    .map_err(wasmtime_error)?;
+                let ran = store
+                    .run_concurrent(async move |store| command.wasi_cli_run().call_run(store).await)
+                    .await;
+                // Outer: the store failed; inner: the call trapped or exited.
+                Ok(ran.and_then(|ran| ran))
+            })?,
+        };
+        let (exit_code, trap) = match ran {
             Ok(Ok(())) => (0, None),
             Ok(Err(())) => (1, None),
             Err(e) => match e.downcast_ref::<I32Exit>() {
@@ -554,6 +622,49 @@ mod tests {
         std::fs::write(&file, b"not an ELF file").unwrap();
         assert_eq!(import_names(&runner, &runner.compile(&a).unwrap()), ["a"]);
         assert_ne!(std::fs::read(&file).unwrap(), b"not an ELF file");
+    }
+
+    /// A WASI 0.2 command (sync `wasi:cli/run@0.2.0`) that imports a WASI 0.3 interface, as a
+    /// Rust `bin` using the `wasip3` crate does: it runs on the async linker, and its `run`'s
+    /// answer (here the low bit of a 0.3 random number, forced to `status`) is the exit code.
+    #[test]
+    fn a_0_2_command_importing_wasi_0_3_runs() {
+        for (status, exit_code) in [(0, 0), (1, 1)] {
+            let wat = format!(
+                r#"(component
+                  (import "wasi:random/random@0.3.0" (instance $r
+                    (export "get-random-u64" (func (result u64)))))
+                  (core func $get (canon lower (func $r "get-random-u64")))
+                  (core module $m
+                    (import "r" "get" (func $get (result i64)))
+                    (func (export "run") (result i32)
+                      (drop (call $get))
+                      (i32.const {status})))
+                  (core instance $ri (export "get" (func $get)))
+                  (core instance $i (instantiate $m (with "r" (instance $ri))))
+                  (func $run (result (result)) (canon lift (core func $i "run")))
+                  (instance $out (export "run" (func $run)))
+                  (export "wasi:cli/run@0.2.0" (instance $out)))"#
+            );
+            let component = wat::parse_str(&wat).unwrap();
+            let options = RunOptions {
+                stdio: Stdio::Capture,
+                ..RunOptions::default()
+            };
+            let outcome = Runner::new().unwrap().run(&component, &options).unwrap();
+            assert_eq!(outcome.trap, None);
+            assert_eq!(outcome.exit_code, exit_code);
+        }
+    }
+
+    #[test]
+    fn a_component_without_wasi_cli_run_is_not_a_command() {
+        let component = importing("wasi:random/random@0.3.0");
+        let error = Runner::new()
+            .unwrap()
+            .run(&component, &RunOptions::default())
+            .unwrap_err();
+        assert!(matches!(error, RunError::NotACommand), "{error}");
     }
 
     fn fs_entries(dir: &Path) -> Vec<PathBuf> {

@@ -137,6 +137,55 @@ fn run_composes_in_memory_and_filters() {
     assert!(!ws.path().join("app.composed.wasm").exists());
 }
 
+/// A WASI 0.3 app (exporting the async `wasi:cli/run@0.3.x`, importing 0.3 and 0.2) runs with
+/// the same flags, composed in memory: its virtual 10 s wait costs no real time.
+#[test]
+fn run_runs_a_wasi_0_3_app() {
+    let ws = Workspace::new();
+    ws.write("app.wasm", programs::P3);
+    let started = std::time::Instant::now();
+    let out = ws.run(&[
+        "run",
+        "-p",
+        "deterministic",
+        "app.wasm",
+        "--",
+        "time",
+        "10000",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("p3 system 1704067200.000000000\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("p3 monotonic-after-wait 10000000000\n"),
+        "{stdout}"
+    );
+    let out = ws.run(&[
+        "run",
+        "-p",
+        "no-secrets",
+        "--env",
+        "KEEP=yes",
+        "--env",
+        "GITHUB_TOKEN=no",
+        "app.wasm",
+        "--",
+        "env",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("p3 env KEEP=yes") && stdout.contains("p2 env KEEP=yes"));
+    assert!(!stdout.contains("GITHUB_TOKEN"), "{stdout}");
+    // And unadapted, on the host's own WASI 0.3.
+    let out = ws.run(&["run", "--env", "GITHUB_TOKEN=yes", "app.wasm", "--", "env"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("p3 env GITHUB_TOKEN=yes"));
+}
+
 #[test]
 fn not_a_wasm_file() {
     let ws = Workspace::new();

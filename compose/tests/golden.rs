@@ -178,7 +178,7 @@ fn the_denial_table_in_the_docs_is_current() {
     let mut table = String::from("| Interface | Functions | Answer when denied |\n|---|---|---|\n");
     let answers = interpose::deny::answers().unwrap();
     // One row per interface and answer, in the order they first appear.
-    let mut rows: Vec<(&str, Vec<String>, &str)> = Vec::new();
+    let mut rows: Vec<(String, Vec<String>, &str)> = Vec::new();
     for answered in &answers {
         let name = answered
             .function
@@ -189,12 +189,17 @@ fn the_denial_table_in_the_docs_is_current() {
         } else {
             format!("`{name}`")
         };
-        let same = |(interface, _, answer): &&mut (&str, Vec<String>, &str)| {
-            *interface == answered.interface && *answer == answered.answer
+        // WASI 0.2 (0.2.0 or 0.2.12) by name alone; other releases with their version.
+        let interface = match answered.version.starts_with("0.2.") {
+            true => answered.interface.to_owned(),
+            false => format!("{}@{}", answered.interface, answered.version),
+        };
+        let same = |(row, _, answer): &&mut (String, Vec<String>, &str)| {
+            *row == interface && *answer == answered.answer
         };
         match rows.iter_mut().find(|row| same(row)) {
             Some((_, names, _)) => names.push(name),
-            None => rows.push((answered.interface, vec![name], &answered.answer)),
+            None => rows.push((interface, vec![name], &answered.answer)),
         }
     }
     for (interface, names, answer) in rows {
@@ -263,6 +268,12 @@ fn compose_errors_read_well() {
             "wasi-0-3-under-a-section",
             importing(&[("wasi:sockets/types@0.3.0", "f", u64_fn)]),
             r#"{"sockets": "deny"}"#,
+        ),
+        // A strict policy would deny it, and interpose has no 0.3 adapter or denial for it.
+        (
+            "wasi-0-3-stdout-under-strict",
+            importing(&[("wasi:cli/stdout@0.3.0", "write-via-stream", u64_fn)]),
+            r#"{"default": "deny"}"#,
         ),
         (
             "unknown-wasi-interface-under-strict",

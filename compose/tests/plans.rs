@@ -87,6 +87,15 @@ fn plan_cases_exist() {
     ];
     let http = ["wasi:http/types@0.2.6", "wasi:http/outgoing-handler@0.2.6"];
     let everything: Vec<&str> = [&cli[..], &files, &sockets, &http].concat();
+    let p3 = [
+        "wasi:cli/environment@0.3.2",
+        "wasi:clocks/types@0.3.2",
+        "wasi:clocks/monotonic-clock@0.3.2",
+        "wasi:clocks/system-clock@0.3.2",
+        "wasi:random/random@0.3.2",
+        "wasi:random/insecure@0.3.2",
+        "wasi:random/insecure-seed@0.3.2",
+    ];
     let cases: Vec<(&str, &str, Vec<&str>, Vec<&str>)> = vec![
         (
             "no-policy",
@@ -142,6 +151,40 @@ fn plan_cases_exist() {
             r#"{"clocks": {"monotonic": "virtual"}}"#,
             vec!["wasi:clocks/monotonic-clock@0.3.0"],
             vec![],
+        ),
+        // No 0.3 adapter for files: refused, not passed to the host.
+        (
+            "wasi-0-3-files",
+            include_str!("../../policies/readonly.json"),
+            vec![
+                "wasi:cli/environment@0.3.2",
+                "wasi:filesystem/types@0.3.2",
+                "wasi:filesystem/preopens@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        // A Rust 0.3 app built for wasm32-wasip2: both versions of each interface, each served
+        // by the adapter of its release under the same section.
+        (
+            "mixed-0-2-and-0-3",
+            include_str!("../../policies/deterministic.json"),
+            [&cli[..], &p3].concat(),
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        // Strict without `clocks` and `random`: both versions denied, each by its own row of
+        // the denial component.
+        (
+            "mixed-0-2-and-0-3-strict",
+            r#"{"default": "deny", "env": {}, "stdio": {"stdout": "inherit", "stderr": "inherit"},
+                "exit": "allow"}"#,
+            [&cli[..], &p3].concat(),
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        (
+            "mixed-0-2-and-0-3-hermetic",
+            include_str!("../../policies/hermetic.json"),
+            [&cli[..], &p3].concat(),
+            vec!["wasi:cli/run@0.3.2"],
         ),
         (
             "unknown-import-allowed",

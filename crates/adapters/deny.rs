@@ -23,6 +23,9 @@ const WASI_0_2_12: &[&str] = &[
     "http",
 ];
 
+/// The WASI 0.3.0 packages of `wit/p3/deps`, dependencies first.
+const WASI_0_3_0: &[&str] = &["clocks", "random", "filesystem", "sockets", "cli"];
+
 /// Writes `deny-wit.wasm` and `deny-report.wasm` into `out` and returns Rust source naming them.
 pub fn build(wit: &Path, out: &Path) -> String {
     let mut resolve = Resolve::default();
@@ -31,6 +34,12 @@ pub fn build(wit: &Path, out: &Path) -> String {
         .unwrap_or_else(|e| panic!("parsing {}: {e:?}", wit.display()));
     for package in WASI_0_2_12 {
         let file = wit.join("http-headers/deps").join(format!("{package}.wit"));
+        resolve
+            .push_file(&file)
+            .unwrap_or_else(|e| panic!("parsing {}: {e:?}", file.display()));
+    }
+    for package in WASI_0_3_0 {
+        let file = wit.join("p3/deps").join(format!("{package}-0.3.0.wit"));
         resolve
             .push_file(&file)
             .unwrap_or_else(|e| panic!("parsing {}: {e:?}", file.display()));

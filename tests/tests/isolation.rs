@@ -435,10 +435,11 @@ fn strict_policies_refuse_unknown_imports_unless_allowed() {
     assert_eq!(Composer::new(lenient).compose(&app).unwrap().component, app);
 }
 
-/// WASI 0.3 interfaces, which no adapter or stub of interpose serves. Their types need not be
-/// the real ones: interpose decides on the names.
+/// WASI 0.3 interfaces, which no adapter or stub of interpose serves (the clocks section's 0.3
+/// adapter serves `system-clock` and `monotonic-clock`, not the time zone). Their types need not
+/// be the real ones: interpose decides on the names.
 const SOCKETS_0_3: &str = "wasi:sockets/types@0.3.0";
-const CLOCKS_0_3: &str = "wasi:clocks/system-clock@0.3.0";
+const CLOCKS_0_3: &str = "wasi:clocks/timezone@0.3.0";
 
 fn app_importing_wasi_0_3() -> Vec<u8> {
     interpose_tests::component_importing(&[

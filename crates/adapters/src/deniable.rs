@@ -79,6 +79,25 @@ pub const DENIABLE: &[Deniable] = &[
         Answer::Refuse,
         "http",
     ),
+    // WASI 0.3: what a strict policy without `clocks` or `random` denies (`wasi:cli/environment`
+    // goes to the `env` adapter instead, as at 0.2). Clocks and random numbers have no error
+    // channel at 0.3 either; `wait-for` and `wait-until` are async functions, lifted
+    // synchronously here (they trap before they could wait).
+    row(
+        "wasi:clocks/monotonic-clock",
+        V0_3_0,
+        Answer::Trap,
+        "clocks.monotonic",
+    ),
+    row(
+        "wasi:clocks/system-clock",
+        V0_3_0,
+        Answer::Trap,
+        "clocks.wall",
+    ),
+    row("wasi:random/random", V0_3_0, Answer::Trap, "random"),
+    row("wasi:random/insecure", V0_3_0, Answer::Trap, "random"),
+    row("wasi:random/insecure-seed", V0_3_0, Answer::Trap, "random"),
 ];
 
 /// The error case a denied call returns, by the error type a function's `result` carries:
@@ -92,13 +111,15 @@ pub const DENIAL_ERRORS: &[(&str, &str, &str)] = &[
 
 const V0_2_0: &str = "0.2.0";
 const V0_2_12: &str = "0.2.12";
+const V0_3_0: &str = "0.3.0";
 
 /// One deniable interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deniable {
     /// Without version.
     pub interface: &'static str,
-    /// The WASI version the denial component exports it at; it fills imports of any 0.2.x.
+    /// The WASI version the denial component exports it at; it fills imports of any patch of
+    /// that release (0.2.x or 0.3.x), never of another.
     pub version: &'static str,
     pub answer: Answer,
     /// The policy key that denies it, named in the line written before a trap.
@@ -139,9 +160,25 @@ pub enum Answer {
     Trap,
 }
 
-/// The row for `interface` (without version).
+/// The WASI 0.2 row for `interface` (without version).
 pub fn deniable(interface: &str) -> Option<&'static Deniable> {
-    DENIABLE.iter().find(|d| d.interface == interface)
+    DENIABLE
+        .iter()
+        .find(|d| d.interface == interface && d.version.starts_with("0.2."))
+}
+
+/// The row for `import` (`wasi:random/random@0.3.2`): the same interface at the same release
+/// (`0.3` here), any patch; never for a pre-release. Build metadata does not count.
+pub fn deniable_import(import: &str) -> Option<&'static Deniable> {
+    let (interface, version) = import.split_once('@')?;
+    let version = version.split_once('+').map_or(version, |(v, _)| v);
+    let (release, patch) = version.rsplit_once('.')?;
+    if patch.is_empty() || !patch.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    DENIABLE.iter().find(|d| {
+        d.interface == interface && d.version.rsplit_once('.').map(|(r, _)| r) == Some(release)
+    })
 }
 
 /// The interface through which the denial component writes its one line before a trap.

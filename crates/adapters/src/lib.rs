@@ -5,5 +5,6 @@ include!(concat!(env!("OUT_DIR"), "/adapters.rs"));
 
 mod deniable;
 pub use deniable::{
-    Answer, DENIABLE, DENIAL_ERRORS, Deniable, REPORT_INTERFACE, deniable, denial_world,
+    Answer, DENIABLE, DENIAL_ERRORS, Deniable, REPORT_INTERFACE, deniable, deniable_import,
+    denial_world,
 };

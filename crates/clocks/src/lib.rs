@@ -17,6 +17,14 @@
 //! and whichever host pollables are ready then (a host may report a ready host pollable first
 //! and the expired timer on the next call: wasmtime yields once on an expired timer).
 
+//!
+//! Built with the `p3` feature it is the WASI 0.3 adapter (`wit/p3/world.wit`, module `p3`): it
+//! serves `system-clock` (0.3's wall clock) and `monotonic-clock` by calling the 0.2 clocks, which
+//! the composer wires to this adapter's 0.2 build as the policy decides. So an app that uses both
+//! versions (a Rust 0.3 app built for wasm32-wasip2) has one virtual clock: a 0.3 `wait-for` moves
+//! the time std's `Instant` reads, and a stepping clock counts the reads of both.
+
+#[cfg(not(feature = "p3"))]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
@@ -25,146 +33,23 @@ mod bindings {
     });
 }
 
-use std::sync::{Mutex, OnceLock};
-
-use bindings::exports::wasi::clocks::monotonic_clock::{self, Duration, Instant};
-use bindings::exports::wasi::clocks::wall_clock::{self, Datetime};
-use bindings::interpose::policy::source;
-use bindings::wasi::cli::stderr;
-use bindings::wasi::clocks::monotonic_clock as host_monotonic;
-use bindings::wasi::io::poll::Pollable;
-use interpose_policy::clocks::{
-    self as rules, ClockRules, MonotonicRule, VirtualMonotonic, VirtualWall, WallRule,
-};
-use interpose_policy::compiled;
-
-/// One clock as the policy configures it.
-enum Clock<V> {
-    Host,
-    Deny,
-    Virtual(Mutex<V>),
+#[cfg(feature = "p3")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/p3",
+        world: "interpose:adapters-p3/clocks",
+        generate_all,
+    });
 }
 
-struct Clocks {
-    wall: Clock<VirtualWall>,
-    monotonic: Clock<VirtualMonotonic>,
-}
+#[cfg(not(feature = "p3"))]
+mod p2;
+#[cfg(not(feature = "p3"))]
+use p2::ClocksAdapter;
 
-/// The clocks, set up on first use. A policy that does not decode was not produced by the
-/// composer this adapter was built with; there is no error channel, so that is a trap.
-fn clocks() -> &'static Clocks {
-    static CLOCKS: OnceLock<Clocks> = OnceLock::new();
-    CLOCKS.get_or_init(|| {
-        let rules: ClockRules =
-            compiled::load_section_or_stop(source::len(), source::chunk, |e| e.clocks);
-        Clocks {
-            wall: match rules.wall {
-                WallRule::Host => Clock::Host,
-                WallRule::Deny => Clock::Deny,
-                WallRule::Virtual { start, step } => {
-                    Clock::Virtual(Mutex::new(VirtualWall::new(start, step)))
-                }
-            },
-            monotonic: match rules.monotonic {
-                MonotonicRule::Host => Clock::Host,
-                MonotonicRule::Deny => Clock::Deny,
-                MonotonicRule::Virtual { start, step } => {
-                    Clock::Virtual(Mutex::new(VirtualMonotonic::new(start, step)))
-                }
-            },
-        }
-    })
-}
-
-/// These functions cannot fail, so the adapter stops the app: says why on the host's stderr,
-/// then traps.
-fn stop(message: &str) -> ! {
-    let _ = stderr::get_stderr().blocking_write_and_flush(message.as_bytes());
-    std::process::abort()
-}
-
-fn denied(interface: &str, key: &str) -> ! {
-    stop(&format!(
-        "interpose: the app used {interface}, which the policy denies (`{key}` is \"deny\"); \
-         the interface has no error channel, so the app is stopped\n"
-    ))
-}
-
-fn wall<R>(virtual_clock: impl FnOnce(&mut VirtualWall) -> R) -> R {
-    match &clocks().wall {
-        // The composer wires a "host" wall clock straight to the host, never here.
-        Clock::Host => stop(
-            "interpose: internal error: the clocks adapter was plugged for a \"host\" wall \
-             clock; please report it\n",
-        ),
-        Clock::Deny => denied("wasi:clocks/wall-clock", "clocks.wall"),
-        Clock::Virtual(clock) => virtual_clock(&mut clock.lock().unwrap()),
-    }
-}
-
-fn monotonic<R>(
-    host: impl FnOnce() -> R,
-    virtual_clock: impl FnOnce(&mut VirtualMonotonic) -> R,
-) -> R {
-    match &clocks().monotonic {
-        Clock::Host => host(),
-        Clock::Deny => denied("wasi:clocks/monotonic-clock", "clocks.monotonic"),
-        Clock::Virtual(clock) => virtual_clock(&mut clock.lock().unwrap()),
-    }
-}
-
-fn ours(time: rules::Datetime) -> Datetime {
-    Datetime {
-        seconds: time.seconds,
-        nanoseconds: time.nanoseconds,
-    }
-}
-
-/// A pollable that is ready at once: the end of a virtual wait.
-fn ready() -> Pollable {
-    host_monotonic::subscribe_duration(0)
-}
-
-struct ClocksAdapter;
-
-impl wall_clock::Guest for ClocksAdapter {
-    fn now() -> Datetime {
-        wall(|clock| ours(clock.now()))
-    }
-
-    fn resolution() -> Datetime {
-        wall(|clock| ours(clock.resolution()))
-    }
-}
-
-impl monotonic_clock::Guest for ClocksAdapter {
-    fn now() -> Instant {
-        monotonic(host_monotonic::now, VirtualMonotonic::now)
-    }
-
-    fn resolution() -> Duration {
-        monotonic(host_monotonic::resolution, |clock| clock.resolution())
-    }
-
-    fn subscribe_instant(when: Instant) -> Pollable {
-        monotonic(
-            || host_monotonic::subscribe_instant(when),
-            |clock| {
-                clock.wait_until(when);
-                ready()
-            },
-        )
-    }
-
-    fn subscribe_duration(when: Duration) -> Pollable {
-        monotonic(
-            || host_monotonic::subscribe_duration(when),
-            |clock| {
-                clock.wait_for(when);
-                ready()
-            },
-        )
-    }
-}
+#[cfg(feature = "p3")]
+mod p3;
+#[cfg(feature = "p3")]
+use p3::ClocksAdapter;
 
 bindings::export!(ClocksAdapter with_types_in bindings);

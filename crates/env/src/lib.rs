@@ -2,11 +2,25 @@
 //!
 //! Exports the interface and implements it with the host's, imported under the same name. The
 //! rules themselves live in `interpose_policy::compiled::EnvRules`, shared with the composer.
+//!
+//! Built with the `p3` feature it is the WASI 0.3 adapter (`wit/p3/world.wit`): the interface has
+//! the same functions there (only `initial-cwd` is renamed `get-initial-cwd`), decided by the same
+//! rules.
 
+#[cfg(not(feature = "p3"))]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "interpose:adapters/env",
+        generate_all,
+    });
+}
+
+#[cfg(feature = "p3")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/p3",
+        world: "interpose:adapters-p3/env",
         generate_all,
     });
 }
@@ -41,8 +55,14 @@ impl Guest for EnvAdapter {
         rules().arguments(host::get_arguments)
     }
 
+    #[cfg(not(feature = "p3"))]
     fn initial_cwd() -> Option<String> {
         rules().initial_cwd(host::initial_cwd)
+    }
+
+    #[cfg(feature = "p3")]
+    fn get_initial_cwd() -> Option<String> {
+        rules().initial_cwd(host::get_initial_cwd)
     }
 }
 

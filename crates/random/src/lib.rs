@@ -3,7 +3,15 @@
 //!
 //! A `"host"` policy plugs no adapter, so this one never needs the host's generators and does not
 //! import them. The generator lives in `interpose_policy::random`, tested natively.
+//!
+//! Built with the `p3` feature it is the WASI 0.3 adapter (`wit/p3/world.wit`, module `p3`): it
+//! serves 0.3's interfaces by calling the 0.2 ones, which the composer wires to this adapter's 0.2
+//! build as the policy decides. So an app that uses both versions (a Rust 0.3 app built for
+//! wasm32-wasip2) draws from one seeded generator, as it would from one host: a 0.3 call and a
+//! 0.2 call never return the same "random" bytes twice. A 0.3 app alone gets the bytes a 0.2 app
+//! would for the same seed and calls.
 
+#[cfg(not(feature = "p3"))]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
@@ -12,72 +20,23 @@ mod bindings {
     });
 }
 
-use std::sync::{Mutex, OnceLock};
-
-use bindings::exports::wasi::random::{insecure, insecure_seed, random};
-use bindings::interpose::policy::source;
-use bindings::wasi::cli::stderr;
-use interpose_policy::compiled;
-use interpose_policy::random::{RandomRules, SeededRandom};
-
-/// The generators, set up on first use; `None` when the policy denies random numbers.
-fn generators() -> &'static Option<Mutex<SeededRandom>> {
-    static GENERATORS: OnceLock<Option<Mutex<SeededRandom>>> = OnceLock::new();
-    GENERATORS.get_or_init(|| {
-        let rules: RandomRules =
-            compiled::load_section_or_stop(source::len(), source::chunk, |e| e.random);
-        match rules {
-            RandomRules::Seeded(seed) => Some(Mutex::new(SeededRandom::new(seed))),
-            RandomRules::Deny => None,
-            RandomRules::Host => panic!(
-                "interpose: the random adapter was plugged for a policy that passes random through"
-            ),
-        }
-    })
+#[cfg(feature = "p3")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/p3",
+        world: "interpose:adapters-p3/random",
+        generate_all,
+    });
 }
 
-/// Runs `f` on the seeded generators, or stops the app if the policy denies `interface`: these
-/// functions cannot fail, so the adapter says why on the host's stderr, then traps.
-fn with<R>(interface: &str, f: impl FnOnce(&mut SeededRandom) -> R) -> R {
-    match generators() {
-        Some(generators) => f(&mut generators.lock().unwrap()),
-        None => {
-            let message = format!(
-                "interpose: the app used {interface}, which the policy denies (`random` is \
-                 \"deny\"); the interface has no error channel, so the app is stopped\n"
-            );
-            let _ = stderr::get_stderr().blocking_write_and_flush(message.as_bytes());
-            std::process::abort()
-        }
-    }
-}
+#[cfg(not(feature = "p3"))]
+mod p2;
+#[cfg(not(feature = "p3"))]
+use p2::RandomAdapter;
 
-struct RandomAdapter;
-
-impl random::Guest for RandomAdapter {
-    fn get_random_bytes(len: u64) -> Vec<u8> {
-        with("wasi:random/random", |g| g.random_bytes(len))
-    }
-
-    fn get_random_u64() -> u64 {
-        with("wasi:random/random", SeededRandom::random_u64)
-    }
-}
-
-impl insecure::Guest for RandomAdapter {
-    fn get_insecure_random_bytes(len: u64) -> Vec<u8> {
-        with("wasi:random/insecure", |g| g.insecure_bytes(len))
-    }
-
-    fn get_insecure_random_u64() -> u64 {
-        with("wasi:random/insecure", SeededRandom::insecure_u64)
-    }
-}
-
-impl insecure_seed::Guest for RandomAdapter {
-    fn insecure_seed() -> (u64, u64) {
-        with("wasi:random/insecure-seed", |g| g.insecure_seed())
-    }
-}
+#[cfg(feature = "p3")]
+mod p3;
+#[cfg(feature = "p3")]
+use p3::RandomAdapter;
 
 bindings::export!(RandomAdapter with_types_in bindings);

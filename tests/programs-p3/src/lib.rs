@@ -1,0 +1,159 @@
+//! A WASI 0.3 app: prints what it observes through the **0.3** interfaces (`p3 ...` lines), and the
+//! same through std's WASI 0.2 ones (`p2 ...` lines), one fact per line, so tests can compare
+//! exactly. One component imports both versions of `wasi:cli/environment`, `wasi:clocks` and
+//! `wasi:random`, as every Rust WASI 0.3 app built for wasm32-wasip2 does today.
+//!
+//! It is a `cdylib` exporting the async `wasi:cli/run@0.3.x` (the `wasip3` crate's `export!` does
+//! not work in a `bin`), so it can make blocking async calls (`wait-for`); the command is its first
+//! argument:
+//!
+//! - `p3 env`: environment variables, arguments and initial working directory.
+//! - `p3 time [WAIT_MS]`: system and monotonic clocks, then `wait-for` WAIT_MS milliseconds
+//!   (default 10 000) and `wait-until` as long again.
+//! - `p3 random`: 16 bytes and two `u64`s of `wasi:random/random`, the same of `insecure`, and
+//!   `insecure-seed`, through 0.3 and then the same calls through 0.2 (under a seeded policy both
+//!   versions draw from one generator, so the 0.2 values continue where the 0.3 ones stopped),
+//!   then a `HashMap`'s order (std seeds it from 0.2 `insecure-seed`).
+//!
+//! Natively it is an empty library, so that the workspace builds.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::collections::HashMap;
+
+use wasip3::cli::environment;
+use wasip3::clocks::{monotonic_clock, system_clock};
+use wasip3::random::{insecure, insecure_seed, random};
+
+struct App;
+
+wasip3::cli::command::export!(App);
+
+impl wasip3::exports::cli::run::Guest for App {
+    async fn run() -> Result<(), ()> {
+        let args = environment::get_arguments();
+        match args.get(1).map(String::as_str) {
+            Some("env") => env(),
+            Some("time") => {
+                let wait_ms = match args.get(2) {
+                    Some(arg) => arg.parse().map_err(|_| {
+                        eprintln!("WAIT_MS is a number of milliseconds, not {arg:?}");
+                    })?,
+                    None => 10_000,
+                };
+                time(wait_ms).await;
+            }
+            Some("random") => random(),
+            other => {
+                eprintln!("usage: p3 env | time [WAIT_MS] | random (not {other:?})");
+                return Err(());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn env() {
+    let mut vars = environment::get_environment();
+    vars.sort();
+    for (name, value) in vars {
+        println!("p3 env {name}={value}");
+    }
+    println!("p3 cwd {:?}", environment::get_initial_cwd());
+    for arg in environment::get_arguments().iter().skip(1) {
+        println!("p3 arg {arg}");
+    }
+    // The same through std (WASI 0.2).
+    let mut vars: Vec<(String, String)> = std::env::vars().collect();
+    vars.sort();
+    for (name, value) in vars {
+        println!("p2 env {name}={value}");
+    }
+    println!("p2 cwd {:?}", wasip2::cli::environment::initial_cwd());
+    for arg in std::env::args().skip(1) {
+        println!("p2 arg {arg}");
+    }
+}
+
+async fn time(wait_ms: u64) {
+    let now = system_clock::now();
+    println!("p3 system {}.{:09}", now.seconds, now.nanoseconds);
+    println!("p3 system-resolution {}", system_clock::get_resolution());
+    for _ in 0..3 {
+        println!("p3 monotonic {}", monotonic_clock::now());
+    }
+    println!(
+        "p3 monotonic-resolution {}",
+        monotonic_clock::get_resolution()
+    );
+
+    let wait = wait_ms * 1_000_000;
+    let before = monotonic_clock::now();
+    monotonic_clock::wait_for(wait).await;
+    let after = monotonic_clock::now();
+    println!(
+        "p3 wait-for advanced={}",
+        after.saturating_sub(before) >= wait
+    );
+    println!("p3 monotonic-after-wait {after}");
+
+    let deadline = monotonic_clock::now() + wait;
+    monotonic_clock::wait_until(deadline).await;
+    println!(
+        "p3 wait-until reached={}",
+        monotonic_clock::now() >= deadline
+    );
+
+    // The same clocks through WASI 0.2 (std reads the wall clock with `wasi:clocks/wall-clock`).
+    let wall = wasip2::clocks::wall_clock::now();
+    println!("p2 wall {}.{:09}", wall.seconds, wall.nanoseconds);
+    println!("p2 monotonic {}", wasip2::clocks::monotonic_clock::now());
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn random() {
+    // 0.3's `get-*-bytes` may return fewer bytes than asked (at least one): read until 16.
+    fn bytes(read: fn(u64) -> Vec<u8>) -> Vec<u8> {
+        let mut out = Vec::new();
+        while out.len() < 16 {
+            out.extend(read(16 - out.len() as u64));
+        }
+        out
+    }
+    println!("p3 random-bytes {}", hex(&bytes(random::get_random_bytes)));
+    println!(
+        "p3 random-u64 {} {}",
+        random::get_random_u64(),
+        random::get_random_u64()
+    );
+    println!(
+        "p3 insecure-bytes {}",
+        hex(&bytes(insecure::get_insecure_random_bytes))
+    );
+    println!("p3 insecure-u64 {}", insecure::get_insecure_random_u64());
+    println!("p3 insecure-seed {:?}", insecure_seed::get_insecure_seed());
+
+    use wasip2::random as p2;
+    println!("p2 random-bytes {}", hex(&p2::random::get_random_bytes(16)));
+    println!(
+        "p2 random-u64 {} {}",
+        p2::random::get_random_u64(),
+        p2::random::get_random_u64()
+    );
+    println!(
+        "p2 insecure-bytes {}",
+        hex(&p2::insecure::get_insecure_random_bytes(16))
+    );
+    println!(
+        "p2 insecure-u64 {}",
+        p2::insecure::get_insecure_random_u64()
+    );
+    println!("p2 insecure-seed {:?}", p2::insecure_seed::insecure_seed());
+
+    let map: HashMap<u32, ()> = (0..16).map(|key| (key, ())).collect();
+    let order: Vec<&u32> = map.keys().collect();
+    println!("p2 hashmap-order {order:?}");
+}
