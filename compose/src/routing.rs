@@ -86,22 +86,20 @@ impl fmt::Display for Unattenuable {
                 f,
                 ": interpose knows no `{interface}` in WASI 0.2, so it cannot attenuate it",
             )?,
-            // Served, so refused only because a strict policy would deny it and the denial
-            // component has no 0.3 row for it (every served one has one today).
-            _ if adapters::release(&self.import) == Some(Release::P3)
-                && P3_SERVED.contains(&interface) =>
+            Some(version)
+                if adapters::release(version) == Some(Release::P3)
+                    && !DECIDED_AS_AT_0_2
+                        .iter()
+                        .any(|(at_0_3, _)| *at_0_3 == interface) =>
             {
                 write!(
                     f,
-                    ": interpose cannot deny it in WASI 0.3 yet, only attenuate it as a `{}` \
-                     section says",
-                    self.section
+                    ": interpose knows no `{interface}` in WASI 0.3, so it cannot attenuate it"
                 )?
             }
             Some(version) if adapters::release(version) == Some(Release::P3) => write!(
                 f,
-                ": interpose cannot attenuate WASI 0.3 yet, except `wasi:cli/environment`, \
-                 `wasi:clocks` and `wasi:random`"
+                ": at WASI 0.3, interpose can only pass it through to the host yet"
             )?,
             None => write!(
                 f,
@@ -267,41 +265,90 @@ pub struct AppContext {
     pub serves_http: bool,
 }
 
-/// The WASI 0.3 interfaces a 0.3 adapter serves.
-const P3_SERVED: &[&str] = &[
-    "wasi:cli/environment",
-    "wasi:clocks/system-clock",
-    "wasi:clocks/monotonic-clock",
-    "wasi:random/random",
-    "wasi:random/insecure",
-    "wasi:random/insecure-seed",
+/// Each WASI 0.3 interface interpose routes, and the 0.2 interface whose policy decides it: the
+/// same section and rules, whatever version the app asks with.
+const DECIDED_AS_AT_0_2: &[(&str, &str)] = &[
+    ("wasi:cli/environment", "wasi:cli/environment"),
+    ("wasi:cli/exit", "wasi:cli/exit"),
+    ("wasi:cli/stdin", "wasi:cli/stdin"),
+    ("wasi:cli/stdout", "wasi:cli/stdout"),
+    ("wasi:cli/stderr", "wasi:cli/stderr"),
+    ("wasi:cli/terminal-input", "wasi:cli/terminal-input"),
+    ("wasi:cli/terminal-output", "wasi:cli/terminal-output"),
+    ("wasi:cli/terminal-stdin", "wasi:cli/terminal-stdin"),
+    ("wasi:cli/terminal-stdout", "wasi:cli/terminal-stdout"),
+    ("wasi:cli/terminal-stderr", "wasi:cli/terminal-stderr"),
+    // 0.3's wall clock, and the time zone of the host's.
+    ("wasi:clocks/system-clock", "wasi:clocks/wall-clock"),
+    ("wasi:clocks/timezone", "wasi:clocks/wall-clock"),
+    ("wasi:clocks/monotonic-clock", "wasi:clocks/monotonic-clock"),
+    ("wasi:filesystem/types", "wasi:filesystem/types"),
+    ("wasi:filesystem/preopens", "wasi:filesystem/preopens"),
+    ("wasi:random/random", "wasi:random/random"),
+    ("wasi:random/insecure", "wasi:random/insecure"),
+    ("wasi:random/insecure-seed", "wasi:random/insecure-seed"),
+    // Sockets are one resource type at 0.3; the `sockets` section decides them as a whole.
+    ("wasi:sockets/types", "wasi:sockets/tcp"),
+    ("wasi:sockets/ip-name-lookup", "wasi:sockets/ip-name-lookup"),
+    ("wasi:http/types", "wasi:http/types"),
+    ("wasi:http/client", "wasi:http/outgoing-handler"),
+    ("wasi:http/handler", "wasi:http/outgoing-handler"),
 ];
 
 /// What `policy` does with `import` if it is a WASI 0.2.x interface interpose knows, or a 0.3.x
-/// one a 0.3 adapter serves: the routing table. A 0.3 import is decided as its 0.2 counterpart
-/// (the same section, the same rules), and served by the 0.3 build of the adapter; what the
-/// policy would deny at 0.3 is refused (`None`) unless the denial component has a 0.3 row for
-/// it.
+/// one of the table above: the routing table. A 0.3 import is decided as its 0.2 counterpart
+/// (the same section, the same rules). What the policy passes through goes to the host at any
+/// version; what it attenuates takes the 0.3 build of the adapter, and what it denies the
+/// denial component's 0.3 row, where there is one: otherwise it is refused (`None`).
 fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
     let release = adapters::release(import)?;
-    let interface = match (release, unversioned(import)) {
-        (Release::P2, interface) => interface,
+    let name = unversioned(import);
+    let (interface, app) = match release {
+        Release::P2 => (name, *app),
         // Types only (an error code, a duration), like `wasi:io/error` at 0.2.
-        (Release::P3, "wasi:cli/types" | "wasi:clocks/types") => return Some(Decision::Host),
-        // 0.3's wall clock, decided as 0.2's.
-        (Release::P3, "wasi:clocks/system-clock") => "wasi:clocks/wall-clock",
-        (Release::P3, interface) if P3_SERVED.contains(&interface) => interface,
-        // Files, sockets, HTTP, standard streams, exit, time zones: no 0.3 adapter yet.
-        (Release::P3, _) => return None,
-    };
-    let decision = served_at(policy, interface, import, release, app)?;
-    match (release, decision) {
-        // Only what the denial component has a 0.3 row for (clocks, random) can be denied.
-        (Release::P3, Decision::Deny) if interpose_adapters::deniable_import(import).is_none() => {
-            None
+        Release::P3 if matches!(name, "wasi:cli/types" | "wasi:clocks/types") => {
+            return Some(Decision::Host);
         }
-        _ => Some(decision),
+        Release::P3 => {
+            let (_, at_0_2) = DECIDED_AS_AT_0_2
+                .iter()
+                .find(|(at_0_3, _)| *at_0_3 == name)?;
+            // 0.3 streams are the component model's, not `wasi:io`'s: the 0.2 streams of
+            // interpose's own do not reach them.
+            let app = AppContext {
+                own_streams: false,
+                ..*app
+            };
+            (*at_0_2, app)
+        }
+    };
+    let decision = served_at(policy, interface, import, release, &app)?;
+    if release == Release::P2 {
+        return Some(decision);
     }
+    match decision {
+        // A "null" stream is one of interpose's own, which it cannot make at 0.3 yet.
+        Decision::Host if null_stream(policy, interface) => None,
+        Decision::Host | Decision::Unknown { .. } => Some(decision),
+        Decision::Deny => interpose_adapters::deniable_import(import).map(|_| decision),
+        Decision::Adapter(adapter) => (adapter.release() == Release::P3
+            && adapter.interfaces.contains(&name))
+        .then_some(decision),
+    }
+}
+
+/// Whether `policy` makes the standard stream `interface` (a 0.2 name) `"null"`.
+fn null_stream(policy: &Policy, interface: &str) -> bool {
+    let Some(stdio) = &policy.stdio else {
+        return false;
+    };
+    let rule = match interface {
+        "wasi:cli/stdin" => stdio.stdin,
+        "wasi:cli/stdout" => stdio.stdout,
+        "wasi:cli/stderr" => stdio.stderr,
+        _ => None,
+    };
+    rule == Some(StreamRule::Null)
 }
 
 /// [`served`] for `interface` (its 0.2 name) of `release`.

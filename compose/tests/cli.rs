@@ -513,7 +513,7 @@ fn compose_refuses_a_section_it_cannot_enforce_on_an_import() {
     ws.write("policy.json", br#"{"sockets": "deny", "http": "deny"}"#);
     let out = ws.run(&["compose", "-p", "policy.json", "app.wasm"]);
     assert_fails(&out, "`wasi:sockets/types@0.3.0`");
-    assert_fails(&out, "cannot attenuate WASI 0.3");
+    assert_fails(&out, "at WASI 0.3, interpose can only pass it through");
     assert_fails(&out, "remove the `sockets` section");
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
     assert!(!ws.path().join("app.composed.wasm").exists());
@@ -526,7 +526,15 @@ fn compose_refuses_a_section_it_cannot_enforce_on_an_import() {
 #[test]
 fn inspect_marks_imports_interpose_does_not_know() {
     let ws = Workspace::new();
-    ws.write("app.wasm", &app_importing_wasi_0_3());
+    let app = interpose_tests::component_importing(&[
+        ("wasi:keyvalue/store@0.3.0", "get", "(func)"),
+        (
+            "wasi:cli/environment@0.2.0",
+            "get-arguments",
+            "(func (result (list string)))",
+        ),
+    ]);
+    ws.write("app.wasm", &app);
     ws.write("policy.json", br#"{"env": {}}"#);
     let out = ws.run(&["compose", "-p", "policy.json", "app.wasm"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -541,7 +549,7 @@ fn inspect_marks_imports_interpose_does_not_know() {
         let text = String::from_utf8_lossy(&out.stdout);
         let line = text
             .lines()
-            .find(|l| l.contains("wasi:sockets/types@0.3.0"))
+            .find(|l| l.contains("wasi:keyvalue/store@0.3.0"))
             .unwrap();
         assert!(line.contains("unknown to interpose"), "{text}");
     }

@@ -163,6 +163,29 @@ fn plan_cases_exist() {
             ],
             vec!["wasi:cli/run@0.3.2"],
         ),
+        // What a strict policy passes through reaches the host at 0.3 too; a 0.3 "null" stream
+        // cannot be made yet: refused.
+        (
+            "wasi-0-3-passed-through",
+            r#"{"default": "deny", "sockets": "host", "http": "host", "exit": "allow",
+                "stdio": {"stdout": "inherit", "stderr": "inherit"}}"#,
+            vec![
+                "wasi:cli/stdout@0.3.2",
+                "wasi:cli/stderr@0.3.2",
+                "wasi:cli/exit@0.3.2",
+                "wasi:sockets/types@0.3.2",
+                "wasi:sockets/ip-name-lookup@0.3.2",
+                "wasi:http/types@0.3.2",
+                "wasi:http/client@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        (
+            "wasi-0-3-null-stream",
+            r#"{"stdio": {"stdout": "null"}}"#,
+            vec!["wasi:cli/stdout@0.3.2"],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
         // A Rust 0.3 app built for wasm32-wasip2: both versions of each interface, each served
         // by the adapter of its release under the same section.
         (

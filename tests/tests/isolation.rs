@@ -435,11 +435,11 @@ fn strict_policies_refuse_unknown_imports_unless_allowed() {
     assert_eq!(Composer::new(lenient).compose(&app).unwrap().component, app);
 }
 
-/// WASI 0.3 interfaces, which no adapter or stub of interpose serves (the clocks section's 0.3
-/// adapter serves `system-clock` and `monotonic-clock`, not the time zone). Their types need not
-/// be the real ones: interpose decides on the names.
-const SOCKETS_0_3: &str = "wasi:sockets/types@0.3.0";
-const CLOCKS_0_3: &str = "wasi:clocks/timezone@0.3.0";
+/// WASI 0.3 interfaces interpose does not know, in packages its sections cover. Their types need
+/// not be the real ones: interpose decides on the names. (Known 0.3 interfaces are routed by
+/// their section: see the golden plans `wasi-0-3-*` and `tests/tests/p3.rs`.)
+const SOCKETS_0_3: &str = "wasi:sockets/quic@0.3.0";
+const CLOCKS_0_3: &str = "wasi:clocks/calendar@0.3.0";
 
 fn app_importing_wasi_0_3() -> Vec<u8> {
     interpose_tests::component_importing(&[
@@ -508,10 +508,7 @@ fn wasi_imports_a_policy_section_covers_but_interpose_cannot_attenuate_are_refus
         for (import, _, _) in refused {
             assert!(message.contains(&format!("`{import}`")), "{message}");
         }
-        assert!(
-            message.contains("cannot attenuate WASI 0.3 yet"),
-            "{message}"
-        );
+        assert!(message.contains("in WASI 0.3"), "{message}");
         assert!(message.contains(advice), "{message}");
         assert!(
             message.contains("a build of the app for WASI 0.2"),
@@ -593,10 +590,7 @@ fn wasi_imports_outside_the_policy_sections_pass_to_the_host_and_inspect_marks_t
         ]
     );
     let inspection = interpose::inspect(&app).unwrap();
-    assert_eq!(
-        inspection.route("wasi:sockets/types"),
-        Some(&Route::Unknown)
-    );
+    assert_eq!(inspection.route("wasi:sockets/quic"), Some(&Route::Unknown));
     let text = inspection.to_string();
     let line = text.lines().find(|l| l.contains(SOCKETS_0_3)).unwrap();
     assert!(line.contains("unknown to interpose"), "{text}");
@@ -612,10 +606,7 @@ fn wasi_imports_outside_the_policy_sections_pass_to_the_host_and_inspect_marks_t
     ]);
     let composed = interpose_tests::compose(&app, r#"{"env": {}}"#);
     let inspection = interpose::inspect(&composed).unwrap();
-    assert_eq!(
-        inspection.route("wasi:sockets/types"),
-        Some(&Route::Unknown)
-    );
+    assert_eq!(inspection.route("wasi:sockets/quic"), Some(&Route::Unknown));
     let text = inspection.to_string();
     let line = text.lines().find(|l| l.contains(SOCKETS_0_3)).unwrap();
     assert!(line.contains("unknown to interpose"), "{text}");
@@ -625,7 +616,7 @@ fn wasi_imports_outside_the_policy_sections_pass_to_the_host_and_inspect_marks_t
 #[test]
 fn a_strict_policy_lets_a_wasi_0_3_import_through_only_when_allowed_and_not_covered() {
     let app = interpose_tests::component_importing(&[(SOCKETS_0_3, "connect", "(func)")]);
-    let allowing = r#"{"default": "deny", "allow-imports": ["wasi:sockets/types"]}"#;
+    let allowing = r#"{"default": "deny", "allow-imports": ["wasi:sockets/quic"]}"#;
     let composition = Composer::new(interpose_tests::policy(allowing))
         .compose(&app)
         .unwrap();
@@ -635,7 +626,7 @@ fn a_strict_policy_lets_a_wasi_0_3_import_through_only_when_allowed_and_not_cove
     );
     // A section of its own still covers it: the policy asks for what interpose cannot do.
     let covered =
-        r#"{"default": "deny", "sockets": "deny", "allow-imports": ["wasi:sockets/types"]}"#;
+        r#"{"default": "deny", "sockets": "deny", "allow-imports": ["wasi:sockets/quic"]}"#;
     let error = compose_error(&app, covered);
     assert_eq!(unattenuable(&error), [(SOCKETS_0_3, "sockets", true)]);
     assert!(

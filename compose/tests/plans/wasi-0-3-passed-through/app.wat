@@ -1,0 +1,11 @@
+(component
+  (import "wasi:cli/stdout@0.3.2" (instance))
+  (import "wasi:cli/stderr@0.3.2" (instance))
+  (import "wasi:cli/exit@0.3.2" (instance))
+  (import "wasi:sockets/types@0.3.2" (instance))
+  (import "wasi:sockets/ip-name-lookup@0.3.2" (instance))
+  (import "wasi:http/types@0.3.2" (instance))
+  (import "wasi:http/client@0.3.2" (instance))
+  (instance $e0)
+  (export "wasi:cli/run@0.3.2" (instance $e0))
+)
