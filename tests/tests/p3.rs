@@ -410,7 +410,9 @@ fn a_strict_policy_denies_0_3_clocks_and_random() {
         "{error:?}"
     );
     assert!(
-        error.to_string().contains("cannot attenuate WASI 0.3 yet"),
+        error
+            .to_string()
+            .contains("at WASI 0.3, interpose can only pass it through to the host yet"),
         "{error}"
     );
 }
