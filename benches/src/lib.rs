@@ -236,7 +236,7 @@ fn median(values: &[f64]) -> f64 {
 }
 
 /// Which benchmarks to run: all, or those whose group id (`read`, `meta`, `env`, `clocks`,
-/// `cpu`, `instantiate`, `stdout`, `compose`) is listed.
+/// `cpu`, `instantiate`, `stdout`, `p3`, `compose`) is listed.
 #[derive(Clone, Debug, Default)]
 pub struct Filter(pub Vec<String>);
 
@@ -352,6 +352,12 @@ impl Suite<'_> {
     }
 
     fn measure(&mut self, case: Case<'_>) -> Result<()> {
+        let direct = self.direct.clone();
+        self.measure_with(&direct, case)
+    }
+
+    /// [`Self::measure`] with another app than the bench app on the direct side.
+    fn measure_with(&mut self, direct_app: &Component, case: Case<'_>) -> Result<()> {
         let options = self.options(&case.args, &case.env);
         let mut row = json!({
             "group": case.group,
@@ -369,10 +375,10 @@ impl Suite<'_> {
                 // Still measure the direct side, so the row says what the host costs.
                 let mut direct = Vec::new();
                 for _ in 0..self.mode.warmup {
-                    self.time(&self.direct, &options, case.batch, case.how)?;
+                    self.time(direct_app, &options, case.batch, case.how)?;
                 }
                 for _ in 0..case.samples {
-                    direct.push(self.time(&self.direct, &options, case.batch, case.how)?.0);
+                    direct.push(self.time(direct_app, &options, case.batch, case.how)?.0);
                 }
                 row["direct_s"] = json!(direct);
                 row["direct_min_s"] = json!(min(&direct));
@@ -386,7 +392,7 @@ impl Suite<'_> {
         };
         row["plugged"] = json!(composed.plugged);
         for _ in 0..self.mode.warmup {
-            self.time(&self.direct, &options, case.batch, case.how)?;
+            self.time(direct_app, &options, case.batch, case.how)?;
             self.time(&composed.component, &options, case.batch, case.how)?;
         }
         let (mut direct, mut composed_s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
@@ -394,12 +400,12 @@ impl Suite<'_> {
         for sample in 0..case.samples {
             // Alternate which side goes first, so drift and cache effects hit both alike.
             let (d, c) = if sample % 2 == 0 {
-                let d = self.time(&self.direct, &options, case.batch, case.how)?;
+                let d = self.time(direct_app, &options, case.batch, case.how)?;
                 let c = self.time(&composed.component, &options, case.batch, case.how)?;
                 (d, c)
             } else {
                 let c = self.time(&composed.component, &options, case.batch, case.how)?;
-                let d = self.time(&self.direct, &options, case.batch, case.how)?;
+                let d = self.time(direct_app, &options, case.batch, case.how)?;
                 (d, c)
             };
             direct.push(d.0);
@@ -620,8 +626,13 @@ impl BenchHost {
 
 /// Composes the bench app with `policy` and compiles it.
 fn side(runner: &Runner, policy: &Policy) -> Result<Side> {
+    side_of(runner, policy, BENCH_APP)
+}
+
+/// Composes `app` with `policy` and compiles it.
+fn side_of(runner: &Runner, policy: &Policy, app: &[u8]) -> Result<Side> {
     let composition = Composer::new(policy.clone())
-        .compose(BENCH_APP)
+        .compose(app)
         .map_err(|e| anyhow!("{e}"))?;
     let plugged = composition.plugged();
     if plugged.is_empty() {
@@ -1008,6 +1019,64 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
                 goal: Goal::Report,
                 same_output: true,
             })?;
+        }
+    }
+
+    // 9. A WASI 0.3 app (built with the `wasip3` crate, importing 0.3 and std's 0.2): the
+    // same rows for its 0.3 adapters as groups 4 and 6 give the 0.2 ones.
+    if filter.wants("p3") {
+        let direct_p3 = suite
+            .runner
+            .compile(interpose_tests::programs::P3)
+            .map_err(|e| anyhow!("{e}"))?;
+        let (label, deterministic) =
+            deterministic_policy().map_err(|e| anyhow!("deterministic: {e}"))?;
+        let no_secrets = parse(
+            BUILTINS
+                .iter()
+                .find(|(name, _)| *name == "no-secrets")
+                .map(|(_, text)| *text)
+                .ok_or_else(|| anyhow!("no built-in no-secrets"))?,
+            "<builtin no-secrets>",
+        )?;
+        let deterministic = side_of(&suite.runner, &deterministic, interpose_tests::programs::P3)?;
+        let no_secrets = side_of(&suite.runner, &no_secrets, interpose_tests::programs::P3)?;
+        for (id, title, args, policy, composed, batch) in [
+            (
+                "p3-instantiate-env",
+                "WASI 0.3 app: instantiate, read the environment through 0.3 and 0.2, exit",
+                vec!["env".to_owned()],
+                "no-secrets.json",
+                &no_secrets,
+                mode.instantiate_batch,
+            ),
+            (
+                "p3-instantiate-random",
+                "WASI 0.3 app: instantiate, draw random bytes through 0.3 and 0.2, exit",
+                vec!["random".to_owned()],
+                label.as_str(),
+                &deterministic,
+                mode.instantiate_batch,
+            ),
+        ] {
+            suite.measure_with(
+                &direct_p3,
+                Case {
+                    group: "p3",
+                    id: id.into(),
+                    title: title.into(),
+                    size: format!("{batch} per sample"),
+                    policy: policy.into(),
+                    args,
+                    env: Vec::new(),
+                    composed: Ok(composed),
+                    batch,
+                    samples,
+                    how: How::Run,
+                    goal: Goal::Report,
+                    same_output: false,
+                },
+            )?;
         }
     }
 

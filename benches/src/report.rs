@@ -46,6 +46,7 @@ const GROUPS: &[(&str, &str)] = &[
     ("cpu", "5. CPU-bound"),
     ("instantiate", "6. Instantiation"),
     ("stdout", "8. Standard output"),
+    ("p3", "9. WASI 0.3"),
 ];
 
 /// The Markdown page for `results`.
@@ -87,7 +88,7 @@ pub fn markdown(results: &Value) -> String {
     );
     let _ = writeln!(
         w,
-        "cargo bench -p interpose-benches -- env compose        # only some groups: read meta env clocks cpu instantiate stdout compose"
+        "cargo bench -p interpose-benches -- env compose        # only some groups: read meta env clocks cpu instantiate stdout p3 compose"
     );
     let _ = writeln!(
         w,

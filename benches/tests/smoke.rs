@@ -24,6 +24,7 @@ fn every_benchmark_runs_once_at_tiny_sizes() {
         "cpu",
         "instantiate",
         "stdout",
+        "p3",
     ] {
         assert!(
             rows.iter().any(|r| r["group"] == group),
