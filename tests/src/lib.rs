@@ -57,6 +57,19 @@ pub fn unversioned_imports(component: &[u8]) -> Vec<String> {
     names
 }
 
+/// Asserts that an adapter stopped the run for a denied call: a trap, after its line on stderr
+/// naming `interface`. `context` says which case failed.
+pub fn assert_stopped_by_denial(outcome: &RunOutcome, interface: &str, context: &str) {
+    let stderr = String::from_utf8_lossy(&outcome.stderr);
+    assert!(outcome.trap.is_some(), "{context}: no trap: {outcome:?}");
+    assert!(
+        stderr.contains(&format!(
+            "interpose: the app used {interface}, which the policy denies"
+        )),
+        "{context}: {stderr}"
+    );
+}
+
 /// The app's stdout as lines.
 pub fn stdout_lines(outcome: &RunOutcome) -> Vec<String> {
     String::from_utf8_lossy(&outcome.stdout)

@@ -209,14 +209,7 @@ fn denied_clocks_and_random_stop_the_app_with_a_message() {
     ] {
         let component = compose(programs::TIME_RANDOM, policy);
         let outcome = runner().run(&component, &options("1")).unwrap();
-        let stderr = String::from_utf8_lossy(&outcome.stderr);
-        assert!(outcome.trap.is_some(), "{policy}: no trap: {outcome:?}");
-        assert!(
-            stderr.contains(&format!(
-                "interpose: the app used {interface}, which the policy denies"
-            )),
-            "{policy}: {stderr}"
-        );
+        interpose_tests::assert_stopped_by_denial(&outcome, interface, policy);
         assert_eq!(stdout_lines(&outcome).len(), printed_before, "{policy}");
     }
 }

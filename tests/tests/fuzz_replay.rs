@@ -182,36 +182,7 @@ fn policy() -> PolicySpec {
 /// a covering section, garbled shapes, wasm-smith components.
 fn structured_compose_seeds() -> Vec<ComposeInput> {
     use RealInterface::*;
-    let all_real = [
-        CliEnvironment,
-        CliExit,
-        CliStdin,
-        CliStdout,
-        CliStderr,
-        CliTerminalInput,
-        CliTerminalStdout,
-        ClocksWallClock,
-        ClocksMonotonicClock,
-        FilesystemTypes,
-        FilesystemPreopens,
-        IoStreams,
-        IoPoll,
-        IoError,
-        RandomRandom,
-        RandomInsecure,
-        RandomInsecureSeed,
-        SocketsNetwork,
-        SocketsInstanceNetwork,
-        SocketsTcp,
-        SocketsTcpCreateSocket,
-        SocketsUdp,
-        SocketsUdpCreateSocket,
-        SocketsIpNameLookup,
-        HttpTypes,
-        HttpOutgoingHandler,
-    ]
-    .map(ImportSpec::Real)
-    .to_vec();
+    let all_real = RealInterface::ALL.map(ImportSpec::Real).to_vec();
     let deny_everything = PolicySpec {
         sockets: Some(SocketsSpec::Deny),
         http: Some(HttpSpec::Deny),

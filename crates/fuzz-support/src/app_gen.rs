@@ -110,6 +110,36 @@ pub enum RealInterface {
 }
 
 impl RealInterface {
+    /// Every one of them.
+    pub const ALL: [RealInterface; 26] = [
+        RealInterface::CliEnvironment,
+        RealInterface::CliExit,
+        RealInterface::CliStdin,
+        RealInterface::CliStdout,
+        RealInterface::CliStderr,
+        RealInterface::CliTerminalInput,
+        RealInterface::CliTerminalStdout,
+        RealInterface::ClocksWallClock,
+        RealInterface::ClocksMonotonicClock,
+        RealInterface::FilesystemTypes,
+        RealInterface::FilesystemPreopens,
+        RealInterface::IoStreams,
+        RealInterface::IoPoll,
+        RealInterface::IoError,
+        RealInterface::RandomRandom,
+        RealInterface::RandomInsecure,
+        RealInterface::RandomInsecureSeed,
+        RealInterface::SocketsNetwork,
+        RealInterface::SocketsInstanceNetwork,
+        RealInterface::SocketsTcp,
+        RealInterface::SocketsTcpCreateSocket,
+        RealInterface::SocketsUdp,
+        RealInterface::SocketsUdpCreateSocket,
+        RealInterface::SocketsIpNameLookup,
+        RealInterface::HttpTypes,
+        RealInterface::HttpOutgoingHandler,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             RealInterface::CliEnvironment => "wasi:cli/environment",
