@@ -1044,7 +1044,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
         for (id, title, args, policy, composed, batch) in [
             (
                 "p3-instantiate-env",
-                "WASI 0.3 app: instantiate, read the environment through 0.3 and 0.2, exit",
+                "Instantiate, read the environment through 0.3 and 0.2, exit",
                 vec!["env".to_owned()],
                 "no-secrets.json",
                 &no_secrets,
@@ -1052,7 +1052,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
             ),
             (
                 "p3-instantiate-random",
-                "WASI 0.3 app: instantiate, draw random bytes through 0.3 and 0.2, exit",
+                "Instantiate, draw random bytes through 0.3 and 0.2, exit",
                 vec!["random".to_owned()],
                 label.as_str(),
                 &deterministic,
