@@ -180,6 +180,42 @@ fn plan_cases_exist() {
             ],
             vec!["wasi:cli/run@0.3.2"],
         ),
+        // Strict policies deny files, sockets and exit at 0.3 as at 0.2, by rows of the denial
+        // component.
+        (
+            "wasi-0-3-hermetic",
+            include_str!("../../policies/hermetic.json"),
+            vec![
+                "wasi:cli/environment@0.3.2",
+                "wasi:cli/exit@0.3.2",
+                "wasi:filesystem/types@0.3.2",
+                "wasi:filesystem/preopens@0.3.2",
+                "wasi:sockets/types@0.3.2",
+                "wasi:sockets/ip-name-lookup@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        (
+            "wasi-0-3-default-deny",
+            r#"{"default": "deny"}"#,
+            vec![
+                "wasi:cli/exit@0.3.2",
+                "wasi:filesystem/types@0.3.2",
+                "wasi:filesystem/preopens@0.3.2",
+                "wasi:sockets/types@0.3.2",
+                "wasi:sockets/ip-name-lookup@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        (
+            "wasi-0-3-sockets-denied",
+            r#"{"sockets": "deny"}"#,
+            vec![
+                "wasi:sockets/types@0.3.2",
+                "wasi:sockets/ip-name-lookup@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
         (
             "wasi-0-3-null-stream",
             r#"{"stdio": {"stdout": "null"}}"#,
