@@ -30,6 +30,11 @@ fn run_ok(component: &[u8], args: &[&str]) -> RunOutcome {
 }
 
 fn run(component: &[u8], args: &[&str]) -> RunOutcome {
+    run_with(component, args, RunOptions::default())
+}
+
+/// [`run`], with the network, preopens... of `host`.
+fn run_with(component: &[u8], args: &[&str], host: RunOptions) -> RunOutcome {
     let options = RunOptions {
         args: ["app"].iter().chain(args).map(|a| a.to_string()).collect(),
         env: HOST_ENV
@@ -38,7 +43,7 @@ fn run(component: &[u8], args: &[&str]) -> RunOutcome {
             .collect(),
         cwd: Some("/host/work".into()),
         stdio: Stdio::Capture,
-        ..RunOptions::default()
+        ..host
     };
     runner()
         .run(component, &options)
@@ -345,14 +350,25 @@ fn denied_clocks_and_random_stop_the_app_with_a_message_on_0_3_too() {
 
 #[test]
 fn built_in_policies_compose_and_run_the_0_3_app() {
-    // Only env, clocks and random sections (and streams at 0.2): composed and run.
-    for policy in ["deterministic", "no-secrets", "hermetic", "readonly"] {
+    // Env, clocks and random sections, denials, and streams at 0.2: composed and run.
+    for policy in ["deterministic", "no-secrets", "hermetic"] {
         let outcome = run_ok(&composed_with(policy), &["env"]);
         assert!(
             lines(&outcome, "p3").contains(&"arg env".to_owned()),
             "{policy}: {outcome:?}"
         );
     }
+    // The app reads 0.3 preopens, and a read-only `fs` has no 0.3 adapter: refused, not passed
+    // through.
+    let error = match Composer::new(load_policy("readonly").unwrap()).compose(programs::P3) {
+        Ok(composition) => panic!("composed: {:?}", composition.routes),
+        Err(error) => error.to_string(),
+    };
+    assert!(
+        error.contains("`wasi:filesystem/preopens@0.3.")
+            && error.contains("remove the `fs` section"),
+        "{error}"
+    );
 }
 
 /// A strict policy without `clocks` and `random` sections denies both versions: the denial
@@ -410,8 +426,83 @@ fn a_strict_policy_denies_0_3_clocks_and_random() {
         "{error:?}"
     );
     assert!(
-        error.to_string().contains("cannot attenuate WASI 0.3 yet"),
+        error
+            .to_string()
+            .contains("at WASI 0.3, interpose can only pass it through to the host yet"),
         "{error}"
+    );
+}
+
+/// What a strict policy or `"sockets": "deny"` denies at 0.3 is answered by the denial
+/// component as the WIT allows: no socket (`access-denied` from `tcp-socket.create` and from
+/// the async `resolve-addresses`), no preopens; the host would have given both.
+#[test]
+fn denied_0_3_sockets_and_files_answer_access_denied_and_no_preopens() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let host = || RunOptions {
+        network: true,
+        preopens: vec![interpose::Preopen {
+            host: dir.path().to_owned(),
+            guest: "/data".into(),
+            writable: false,
+        }],
+        ..RunOptions::default()
+    };
+    let observe = |component: &[u8]| {
+        let mut seen = Vec::new();
+        for args in [
+            &["connect", address.as_str()][..],
+            &["resolve", "localhost"],
+            &["preopens"],
+        ] {
+            let outcome = run_with(component, args, host());
+            assert!(
+                outcome.trap.is_none() && outcome.exit_code == 0,
+                "{args:?}: {outcome:?}\n{}",
+                String::from_utf8_lossy(&outcome.stderr)
+            );
+            seen.extend(lines(&outcome, "p3"));
+        }
+        seen
+    };
+
+    // Unadapted, the host connects, resolves and preopens.
+    let host_answers = observe(programs::P3);
+    for line in [
+        "tcp-create ok",
+        "tcp-connect ok",
+        "preopens 1",
+        "preopen /data",
+    ] {
+        assert!(
+            host_answers.contains(&line.to_owned()),
+            "{line}: {host_answers:?}"
+        );
+    }
+
+    let denied_sockets = [
+        "tcp-create err ErrorCode::AccessDenied",
+        "resolve err ErrorCode::AccessDenied",
+    ];
+    let hermetic = observe(&composed_with("hermetic"));
+    assert_eq!(
+        hermetic,
+        [&denied_sockets[..], &["preopens 0"]].concat(),
+        "hermetic"
+    );
+    let component = composed_with(r#"{"sockets": "deny"}"#);
+    let routes = interpose::inspect(&component).unwrap().routes;
+    for (import, route) in &routes {
+        if import.starts_with("wasi:sockets/") {
+            assert_eq!(route, &Route::Denied, "{import}");
+        }
+    }
+    assert_eq!(
+        observe(&component),
+        [&denied_sockets[..], &["preopens 1", "preopen /data"]].concat(),
+        "sockets denied, files from the host"
     );
 }
 
