@@ -216,6 +216,19 @@ fn plan_cases_exist() {
             ],
             vec!["wasi:cli/run@0.3.2"],
         ),
+        // Requests can be built (all but `request.new`, which traps) and are refused when sent.
+        (
+            "wasi-0-3-http-denied",
+            r#"{"http": "deny"}"#,
+            vec!["wasi:http/types@0.3.2", "wasi:http/client@0.3.2"],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        (
+            "wasi-0-3-serving-http-denied",
+            r#"{"http": "deny"}"#,
+            vec!["wasi:http/types@0.3.2"],
+            vec!["wasi:http/handler@0.3.2"],
+        ),
         (
             "wasi-0-3-null-stream",
             r#"{"stdio": {"stdout": "null"}}"#,

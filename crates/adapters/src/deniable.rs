@@ -112,6 +112,12 @@ pub const DENIABLE: &[Deniable] = &[
         Answer::Refuse,
         "sockets",
     ),
+    // HTTP as at 0.2: requests can be built and are refused when sent. 0.3's `request.new` and
+    // `response.new` return a future of their own, which a synchronous lift cannot make: they
+    // trap, so an app under a denied `http` stops at building a request.
+    row("wasi:http/types", V0_3_0, Answer::Neutral, "http"),
+    row("wasi:http/client", V0_3_0, Answer::Refuse, "http"),
+    row("wasi:http/handler", V0_3_0, Answer::Refuse, "http"),
 ];
 
 /// The error case a denied call returns, by the error type a function's `result` carries:
