@@ -229,6 +229,16 @@ fn plan_cases_exist() {
             vec!["wasi:http/types@0.3.2"],
             vec!["wasi:http/handler@0.3.2"],
         ),
+        // The 0.3 build of the sockets adapter, by the same rules.
+        (
+            "wasi-0-3-sockets-allowlist",
+            r#"{"sockets": {"connect": ["127.0.0.1:8080"], "resolve": ["localhost"]}}"#,
+            vec![
+                "wasi:sockets/types@0.3.2",
+                "wasi:sockets/ip-name-lookup@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
         (
             "wasi-0-3-null-stream",
             r#"{"stdio": {"stdout": "null"}}"#,

@@ -16,7 +16,8 @@
 //!   then a `HashMap`'s order (std seeds it from 0.2 `insecure-seed`).
 //! - `p3 connect ADDR`: a 0.3 TCP socket (`tcp-socket.create`), then an async `connect` to ADDR
 //!   (`a.b.c.d:port`); prints what each answered (`p3 tcp-create ok`, `p3 tcp-connect err
-//!   ErrorCode::AccessDenied`...).
+//!   ErrorCode::AccessDenied`...). Once connected it sends `ping` through a stream of its own
+//!   and prints what the peer sends back until it closes (`p3 tcp-reply pong`).
 //! - `p3 resolve NAME`: the async 0.3 `resolve-addresses` of NAME: how many addresses, or the
 //!   error.
 //! - `p3 preopens`: how many 0.3 preopens there are, and their names.
@@ -205,10 +206,24 @@ async fn connect(address: std::net::SocketAddrV4) {
         port: address.port(),
         address: (a, b, c, d),
     });
-    match socket.connect(remote).await {
-        Ok(()) => println!("p3 tcp-connect ok"),
-        Err(e) => println!("p3 tcp-connect err {e:?}"),
+    if let Err(e) = socket.connect(remote).await {
+        println!("p3 tcp-connect err {e:?}");
+        return;
     }
+    println!("p3 tcp-connect ok");
+    let (mut writer, reader) = wasip3::wit_stream::new::<u8>();
+    let sent = socket.send(reader);
+    let unsent = writer.write_all(b"ping".to_vec()).await;
+    drop(writer);
+    if !unsent.is_empty() {
+        println!("p3 tcp-send short");
+    }
+    if let Err(e) = sent.await {
+        println!("p3 tcp-send err {e:?}");
+    }
+    let (data, _done) = socket.receive();
+    let reply = data.collect().await;
+    println!("p3 tcp-reply {}", String::from_utf8_lossy(&reply));
 }
 
 async fn resolve(name: String) {
