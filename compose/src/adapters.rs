@@ -346,7 +346,8 @@ pub fn version(name: &str) -> Option<&str> {
 pub enum Release {
     /// 0.2.x: every adapter and stub.
     P2,
-    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`), no stubs yet.
+    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`, `sockets`) and the denial
+    /// component's 0.3 rows; no stubs yet.
     P3,
 }
 
