@@ -159,6 +159,17 @@ pub const SOCKETS: Adapter = Adapter {
     decided: &[],
 };
 
+/// `sockets` for WASI 0.3: the same allowlists (the same rules code) on 0.3's one
+/// `wasi:sockets/types` and `ip-name-lookup`; the streams and futures of a socket stay the host's.
+pub const SOCKETS_P3: Adapter = Adapter {
+    name: "sockets-p3",
+    component: interpose_adapters::SOCKETS_P3,
+    interfaces: &["wasi:sockets/types", "wasi:sockets/ip-name-lookup"],
+    wasi: "0.3.0",
+    private: &[],
+    decided: &[],
+};
+
 /// Standard streams when one is `"null"`: it provides the app's `wasi:io/streams` too.
 pub const STDIO: Adapter = Adapter {
     name: "stdio",
@@ -305,6 +316,7 @@ pub const ALL: &[&Adapter] = &[
     &HTTP,
     &HTTP_HEADERS,
     &SOCKETS,
+    &SOCKETS_P3,
     &STDIO,
     &STDIO_FILES,
     &STDIO_SOCKETS,
@@ -334,7 +346,8 @@ pub fn version(name: &str) -> Option<&str> {
 pub enum Release {
     /// 0.2.x: every adapter and stub.
     P2,
-    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`), no stubs yet.
+    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`, `sockets`) and the denial
+    /// component's 0.3 rows; no stubs yet.
     P3,
 }
 
@@ -375,6 +388,7 @@ pub fn at_release(adapter: &'static Adapter, release: Release) -> Option<&'stati
             "env" => Some(&ENV_P3),
             "clocks" => Some(&CLOCKS_P3),
             "random" => Some(&RANDOM_P3),
+            "sockets" => Some(&SOCKETS_P3),
             _ => None,
         },
     }

@@ -145,9 +145,13 @@ impl fmt::Display for Plan {
 /// The plan for an app importing `imports` and exporting `exports` (names as in the component,
 /// with versions) under `policy`; or why it cannot be composed.
 pub fn plan(policy: &Policy, imports: &[String], exports: &[String]) -> Result<Plan, ComposeError> {
-    let serves_http = exports
-        .iter()
-        .any(|e| unversioned(e) == "wasi:http/incoming-handler");
+    // `incoming-handler` at 0.2, `handler` at 0.3: either way the host hands the app requests
+    // of its own types.
+    let serves_http = exports.iter().any(|e| {
+        unversioned(e) == "wasi:http/incoming-handler"
+            || (unversioned(e) == "wasi:http/handler"
+                && adapters::release(e) == Some(adapters::Release::P3))
+    });
     let own_streams = wants_own_streams(policy, imports);
     let base = AppContext {
         own_streams: false,

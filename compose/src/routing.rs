@@ -469,8 +469,9 @@ fn served_at(
                 Some(SocketsPolicy::Host) => Decision::Host,
                 Some(SocketsPolicy::Deny) => Decision::Deny,
                 // The adapter wraps what it exports; the network handle stays the host's.
+                // At 0.3, `sockets-p3` (the same rules).
                 Some(SocketsPolicy::Rules(_)) if adapters::SOCKETS.interfaces.contains(&i) => {
-                    Decision::Adapter(&adapters::SOCKETS)
+                    adapter(&adapters::SOCKETS)?
                 }
                 Some(SocketsPolicy::Rules(_)) => Decision::Host,
                 None => unmentioned,

@@ -493,11 +493,12 @@ fn inspect_shows_the_policy_and_what_reaches_the_host() {
     assert!(text.contains("passed through to the host"), "{text}");
 }
 
-/// An app importing a WASI 0.3 interface, which no adapter or stub of interpose serves, and
-/// `wasi:cli/environment@0.2.0`, which the `env` adapter does.
+/// An app importing a WASI 0.3 interface that no adapter or denial of interpose attenuates the
+/// way a `"null"` stdout asks (a stream of its own cannot be made yet), and
+/// `wasi:cli/environment@0.2.0`, which the `env` adapter serves.
 fn app_importing_wasi_0_3() -> Vec<u8> {
     interpose_tests::component_importing(&[
-        ("wasi:sockets/types@0.3.0", "connect", "(func)"),
+        ("wasi:cli/stdout@0.3.0", "write-via-stream", "(func)"),
         (
             "wasi:cli/environment@0.2.0",
             "get-arguments",
@@ -510,16 +511,16 @@ fn app_importing_wasi_0_3() -> Vec<u8> {
 fn compose_refuses_a_section_it_cannot_enforce_on_an_import() {
     let ws = Workspace::new();
     ws.write("app.wasm", &app_importing_wasi_0_3());
-    ws.write("policy.json", br#"{"sockets": "deny", "http": "deny"}"#);
+    ws.write("policy.json", br#"{"stdio": {"stdout": "null"}}"#);
     let out = ws.run(&["compose", "-p", "policy.json", "app.wasm"]);
-    assert_fails(&out, "`wasi:sockets/types@0.3.0`");
+    assert_fails(&out, "`wasi:cli/stdout@0.3.0`");
     assert_fails(&out, "at WASI 0.3, interpose can only pass it through");
-    assert_fails(&out, "remove the `sockets` section");
+    assert_fails(&out, "remove the `stdio` section");
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
     assert!(!ws.path().join("app.composed.wasm").exists());
     assert_fails(
-        &ws.run(&["run", "-p", "hermetic", "app.wasm"]),
-        "`wasi:sockets/types@0.3.0`",
+        &ws.run(&["run", "-p", "policy.json", "app.wasm"]),
+        "`wasi:cli/stdout@0.3.0`",
     );
 }
 

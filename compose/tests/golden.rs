@@ -266,8 +266,8 @@ fn compose_errors_read_well() {
         ),
         (
             "wasi-0-3-under-a-section",
-            importing(&[("wasi:sockets/types@0.3.0", "f", u64_fn)]),
-            r#"{"sockets": "deny"}"#,
+            importing(&[("wasi:cli/stdout@0.3.0", "write-via-stream", u64_fn)]),
+            r#"{"stdio": {"stdout": "null"}}"#,
         ),
         // A strict policy would deny it, and interpose has no 0.3 adapter or denial for it.
         (

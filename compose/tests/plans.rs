@@ -180,6 +180,65 @@ fn plan_cases_exist() {
             ],
             vec!["wasi:cli/run@0.3.2"],
         ),
+        // Strict policies deny files, sockets and exit at 0.3 as at 0.2, by rows of the denial
+        // component.
+        (
+            "wasi-0-3-hermetic",
+            include_str!("../../policies/hermetic.json"),
+            vec![
+                "wasi:cli/environment@0.3.2",
+                "wasi:cli/exit@0.3.2",
+                "wasi:filesystem/types@0.3.2",
+                "wasi:filesystem/preopens@0.3.2",
+                "wasi:sockets/types@0.3.2",
+                "wasi:sockets/ip-name-lookup@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        (
+            "wasi-0-3-default-deny",
+            r#"{"default": "deny"}"#,
+            vec![
+                "wasi:cli/exit@0.3.2",
+                "wasi:filesystem/types@0.3.2",
+                "wasi:filesystem/preopens@0.3.2",
+                "wasi:sockets/types@0.3.2",
+                "wasi:sockets/ip-name-lookup@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        (
+            "wasi-0-3-sockets-denied",
+            r#"{"sockets": "deny"}"#,
+            vec![
+                "wasi:sockets/types@0.3.2",
+                "wasi:sockets/ip-name-lookup@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        // Requests can be built (all but `request.new`, which traps) and are refused when sent.
+        (
+            "wasi-0-3-http-denied",
+            r#"{"http": "deny"}"#,
+            vec!["wasi:http/types@0.3.2", "wasi:http/client@0.3.2"],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        (
+            "wasi-0-3-serving-http-denied",
+            r#"{"http": "deny"}"#,
+            vec!["wasi:http/types@0.3.2"],
+            vec!["wasi:http/handler@0.3.2"],
+        ),
+        // The 0.3 build of the sockets adapter, by the same rules.
+        (
+            "wasi-0-3-sockets-allowlist",
+            r#"{"sockets": {"connect": ["127.0.0.1:8080"], "resolve": ["localhost"]}}"#,
+            vec![
+                "wasi:sockets/types@0.3.2",
+                "wasi:sockets/ip-name-lookup@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
         (
             "wasi-0-3-null-stream",
             r#"{"stdio": {"stdout": "null"}}"#,

@@ -24,7 +24,7 @@ const WASI_0_2_12: &[&str] = &[
 ];
 
 /// The WASI 0.3.0 packages of `wit/p3/deps`, dependencies first.
-const WASI_0_3_0: &[&str] = &["clocks", "random", "filesystem", "sockets", "cli"];
+const WASI_0_3_0: &[&str] = &["clocks", "random", "filesystem", "sockets", "cli", "http"];
 
 /// Writes `deny-wit.wasm` and `deny-report.wasm` into `out` and returns Rust source naming them.
 pub fn build(wit: &Path, out: &Path) -> String {

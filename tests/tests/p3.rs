@@ -30,6 +30,11 @@ fn run_ok(component: &[u8], args: &[&str]) -> RunOutcome {
 }
 
 fn run(component: &[u8], args: &[&str]) -> RunOutcome {
+    run_with(component, args, RunOptions::default())
+}
+
+/// [`run`], with the network, preopens... of `host`.
+fn run_with(component: &[u8], args: &[&str], host: RunOptions) -> RunOutcome {
     let options = RunOptions {
         args: ["app"].iter().chain(args).map(|a| a.to_string()).collect(),
         env: HOST_ENV
@@ -38,7 +43,7 @@ fn run(component: &[u8], args: &[&str]) -> RunOutcome {
             .collect(),
         cwd: Some("/host/work".into()),
         stdio: Stdio::Capture,
-        ..RunOptions::default()
+        ..host
     };
     runner()
         .run(component, &options)
@@ -338,14 +343,25 @@ fn denied_clocks_and_random_stop_the_app_with_a_message_on_0_3_too() {
 
 #[test]
 fn built_in_policies_compose_and_run_the_0_3_app() {
-    // Only env, clocks and random sections (and streams at 0.2): composed and run.
-    for policy in ["deterministic", "no-secrets", "hermetic", "readonly"] {
+    // Env, clocks and random sections, denials, and streams at 0.2: composed and run.
+    for policy in ["deterministic", "no-secrets", "hermetic"] {
         let outcome = run_ok(&composed_with(policy), &["env"]);
         assert!(
             lines(&outcome, "p3").contains(&"arg env".to_owned()),
             "{policy}: {outcome:?}"
         );
     }
+    // The app reads 0.3 preopens, and a read-only `fs` has no 0.3 adapter: refused, not passed
+    // through.
+    let error = match Composer::new(load_policy("readonly").unwrap()).compose(programs::P3) {
+        Ok(composition) => panic!("composed: {:?}", composition.routes),
+        Err(error) => error.to_string(),
+    };
+    assert!(
+        error.contains("`wasi:filesystem/preopens@0.3.")
+            && error.contains("remove the `fs` section"),
+        "{error}"
+    );
 }
 
 /// A strict policy without `clocks` and `random` sections denies both versions: the denial
@@ -408,6 +424,166 @@ fn a_strict_policy_denies_0_3_clocks_and_random() {
             .contains("at WASI 0.3, interpose can only pass it through to the host yet"),
         "{error}"
     );
+}
+
+/// What a strict policy or `"sockets": "deny"` denies at 0.3 is answered by the denial
+/// component as the WIT allows: no socket (`access-denied` from `tcp-socket.create` and from
+/// the async `resolve-addresses`), no preopens; the host would have given both.
+#[test]
+fn denied_0_3_sockets_and_files_answer_access_denied_and_no_preopens() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    // Only the unadapted run reaches it.
+    let server = pong_server(listener, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let host = || RunOptions {
+        network: true,
+        preopens: vec![interpose::Preopen {
+            host: dir.path().to_owned(),
+            guest: "/data".into(),
+            writable: false,
+        }],
+        ..RunOptions::default()
+    };
+    let observe = |component: &[u8]| {
+        let mut seen = Vec::new();
+        for args in [
+            &["connect", address.as_str()][..],
+            &["resolve", "localhost"],
+            &["preopens"],
+        ] {
+            let outcome = run_with(component, args, host());
+            assert!(
+                outcome.trap.is_none() && outcome.exit_code == 0,
+                "{args:?}: {outcome:?}\n{}",
+                String::from_utf8_lossy(&outcome.stderr)
+            );
+            seen.extend(lines(&outcome, "p3"));
+        }
+        seen
+    };
+
+    // Unadapted, the host connects, resolves and preopens.
+    let host_answers = observe(programs::P3);
+    for line in [
+        "tcp-create ok",
+        "tcp-connect ok",
+        "tcp-reply pong",
+        "preopens 1",
+        "preopen /data",
+    ] {
+        assert!(
+            host_answers.contains(&line.to_owned()),
+            "{line}: {host_answers:?}"
+        );
+    }
+
+    let denied_sockets = [
+        "tcp-create err ErrorCode::AccessDenied",
+        "resolve err ErrorCode::AccessDenied",
+    ];
+    let hermetic = observe(&composed_with("hermetic"));
+    assert_eq!(
+        hermetic,
+        [&denied_sockets[..], &["preopens 0"]].concat(),
+        "hermetic"
+    );
+    let component = composed_with(r#"{"sockets": "deny"}"#);
+    let routes = interpose::inspect(&component).unwrap().routes;
+    for (import, route) in &routes {
+        if import.starts_with("wasi:sockets/") {
+            assert_eq!(route, &Route::Denied, "{import}");
+        }
+    }
+    assert_eq!(
+        observe(&component),
+        [&denied_sockets[..], &["preopens 1", "preopen /data"]].concat(),
+        "sockets denied, files from the host"
+    );
+    assert_eq!(server.join().unwrap(), 1);
+}
+
+/// Answers `pong` to the `ping` of at most `connections` clients, then closes each; gives up
+/// after a minute. Returns how many it served.
+fn pong_server(
+    listener: std::net::TcpListener,
+    connections: usize,
+) -> std::thread::JoinHandle<usize> {
+    use std::io::{ErrorKind, Read, Write};
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut served = 0;
+        while served < connections && Instant::now() < deadline {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    stream.set_nonblocking(false).unwrap();
+                    stream
+                        .set_read_timeout(Some(Duration::from_secs(10)))
+                        .unwrap();
+                    let mut ping = [0u8; 4];
+                    if stream.read_exact(&mut ping).is_ok() && &ping == b"ping" {
+                        stream.write_all(b"pong").unwrap();
+                        served += 1;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => panic!("accept: {e}"),
+            }
+        }
+        served
+    })
+}
+
+/// The `sockets` allowlist at 0.3, by the `sockets-p3` adapter (the same rules as at 0.2): an
+/// allowed connect reaches the listener, and the data goes through the host's streams; a denied
+/// one answers `access-denied` and never reaches its listener; a name not listed is not looked up.
+#[test]
+fn the_sockets_allowlist_filters_0_3_connects_and_lookups() {
+    let allowed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let allowed_address = allowed.local_addr().unwrap();
+    let denied = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let denied_address = denied.local_addr().unwrap().to_string();
+    let server = pong_server(allowed, 1);
+
+    let component = composed_with(&format!(
+        r#"{{"sockets": {{"connect": ["{allowed_address}"]}}}}"#
+    ));
+    let routes = interpose::inspect(&component).unwrap().routes;
+    let sockets: Vec<_> = routes
+        .iter()
+        .filter(|(import, _)| import.starts_with("wasi:sockets/"))
+        .collect();
+    assert!(!sockets.is_empty(), "{routes:?}");
+    for (import, route) in sockets {
+        assert_eq!(route, &Route::Adapter("sockets-p3".into()), "{import}");
+    }
+    let host = || RunOptions {
+        network: true,
+        ..RunOptions::default()
+    };
+    let run_p3 = |args: &[&str]| lines(&run_with(&component, args, host()), "p3");
+
+    assert_eq!(
+        run_p3(&["connect", &allowed_address.to_string()]),
+        ["tcp-create ok", "tcp-connect ok", "tcp-reply pong"]
+    );
+    assert_eq!(
+        run_p3(&["connect", &denied_address]),
+        ["tcp-create ok", "tcp-connect err ErrorCode::AccessDenied"]
+    );
+    denied.set_nonblocking(true).unwrap();
+    assert!(
+        matches!(denied.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the denied listener was contacted"
+    );
+    assert_eq!(
+        run_p3(&["resolve", "localhost"]),
+        ["resolve err ErrorCode::AccessDenied"]
+    );
+    assert_eq!(server.join().unwrap(), 1);
 }
 
 /// `jco run` (1.35) runs WASI 0.2 components only: it links `@bytecodealliance/preview2-shim`

@@ -98,6 +98,26 @@ pub const DENIABLE: &[Deniable] = &[
     row("wasi:random/random", V0_3_0, Answer::Trap, "random"),
     row("wasi:random/insecure", V0_3_0, Answer::Trap, "random"),
     row("wasi:random/insecure-seed", V0_3_0, Answer::Trap, "random"),
+    row("wasi:cli/exit", V0_3_0, Answer::Trap, "exit"),
+    // Files and sockets as at 0.2: no preopens, and every way to a socket refused. What returns
+    // a stream or future of its own traps instead: a synchronous lift has no task in which to
+    // make one (see `docs/policy.md`); it is reached only through a descriptor or socket the
+    // denied calls never hand out.
+    row("wasi:filesystem/types", V0_3_0, Answer::Refuse, "fs"),
+    row("wasi:filesystem/preopens", V0_3_0, Answer::Neutral, "fs"),
+    row("wasi:sockets/types", V0_3_0, Answer::Refuse, "sockets"),
+    row(
+        "wasi:sockets/ip-name-lookup",
+        V0_3_0,
+        Answer::Refuse,
+        "sockets",
+    ),
+    // HTTP as at 0.2: requests can be built and are refused when sent. 0.3's `request.new` and
+    // `response.new` return a future of their own, which a synchronous lift cannot make: they
+    // trap, so an app under a denied `http` stops at building a request.
+    row("wasi:http/types", V0_3_0, Answer::Neutral, "http"),
+    row("wasi:http/client", V0_3_0, Answer::Refuse, "http"),
+    row("wasi:http/handler", V0_3_0, Answer::Refuse, "http"),
 ];
 
 /// The error case a denied call returns, by the error type a function's `result` carries:
@@ -107,6 +127,9 @@ pub const DENIAL_ERRORS: &[(&str, &str, &str)] = &[
     ("wasi:sockets/network", "error-code", "access-denied"),
     ("wasi:http/types", "error-code", "HTTP-request-denied"),
     ("wasi:filesystem/types", "error-code", "access"),
+    // WASI 0.3: sockets have no `network` interface, and name lookup has errors of its own.
+    ("wasi:sockets/types", "error-code", "access-denied"),
+    ("wasi:sockets/ip-name-lookup", "error-code", "access-denied"),
 ];
 
 const V0_2_0: &str = "0.2.0";

@@ -14,6 +14,13 @@
 //!   `insecure-seed`, through 0.3 and then the same calls through 0.2 (under a seeded policy both
 //!   versions draw from one generator, so the 0.2 values continue where the 0.3 ones stopped),
 //!   then a `HashMap`'s order (std seeds it from 0.2 `insecure-seed`).
+//! - `p3 connect ADDR`: a 0.3 TCP socket (`tcp-socket.create`), then an async `connect` to ADDR
+//!   (`a.b.c.d:port`); prints what each answered (`p3 tcp-create ok`, `p3 tcp-connect err
+//!   ErrorCode::AccessDenied`...). Once connected it sends `ping` through a stream of its own
+//!   and prints what the peer sends back until it closes (`p3 tcp-reply pong`).
+//! - `p3 resolve NAME`: the async 0.3 `resolve-addresses` of NAME: how many addresses, or the
+//!   error.
+//! - `p3 preopens`: how many 0.3 preopens there are, and their names.
 //!
 //! Natively it is an empty library, so that the workspace builds.
 
@@ -23,7 +30,10 @@ use std::collections::HashMap;
 
 use wasip3::cli::environment;
 use wasip3::clocks::{monotonic_clock, system_clock};
+use wasip3::filesystem::preopens;
 use wasip3::random::{insecure, insecure_seed, random};
+use wasip3::sockets::ip_name_lookup;
+use wasip3::sockets::types::{IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, TcpSocket};
 
 struct App;
 
@@ -44,8 +54,32 @@ impl wasip3::exports::cli::run::Guest for App {
                 time(wait_ms).await;
             }
             Some("random") => random(),
+            Some("connect") => {
+                let Some(address) = args.get(2).and_then(|a| a.parse().ok()) else {
+                    eprintln!("usage: p3 connect a.b.c.d:port");
+                    return Err(());
+                };
+                connect(address).await;
+            }
+            Some("resolve") => {
+                let Some(name) = args.get(2) else {
+                    eprintln!("usage: p3 resolve NAME");
+                    return Err(());
+                };
+                resolve(name.clone()).await;
+            }
+            Some("preopens") => {
+                let directories = preopens::get_directories();
+                println!("p3 preopens {}", directories.len());
+                for (_, name) in directories {
+                    println!("p3 preopen {name}");
+                }
+            }
             other => {
-                eprintln!("usage: p3 env | time [WAIT_MS] | random (not {other:?})");
+                eprintln!(
+                    "usage: p3 env | time [WAIT_MS] | random | connect ADDR | resolve NAME | \
+                     preopens (not {other:?})"
+                );
                 return Err(());
             }
         }
@@ -156,4 +190,45 @@ fn random() {
     let map: HashMap<u32, ()> = (0..16).map(|key| (key, ())).collect();
     let order: Vec<&u32> = map.keys().collect();
     println!("p2 hashmap-order {order:?}");
+}
+
+async fn connect(address: std::net::SocketAddrV4) {
+    let socket = match TcpSocket::create(IpAddressFamily::Ipv4) {
+        Ok(socket) => socket,
+        Err(e) => {
+            println!("p3 tcp-create err {e:?}");
+            return;
+        }
+    };
+    println!("p3 tcp-create ok");
+    let [a, b, c, d] = address.ip().octets();
+    let remote = IpSocketAddress::Ipv4(Ipv4SocketAddress {
+        port: address.port(),
+        address: (a, b, c, d),
+    });
+    if let Err(e) = socket.connect(remote).await {
+        println!("p3 tcp-connect err {e:?}");
+        return;
+    }
+    println!("p3 tcp-connect ok");
+    let (mut writer, reader) = wasip3::wit_stream::new::<u8>();
+    let sent = socket.send(reader);
+    let unsent = writer.write_all(b"ping".to_vec()).await;
+    drop(writer);
+    if !unsent.is_empty() {
+        println!("p3 tcp-send short");
+    }
+    if let Err(e) = sent.await {
+        println!("p3 tcp-send err {e:?}");
+    }
+    let (data, _done) = socket.receive();
+    let reply = data.collect().await;
+    println!("p3 tcp-reply {}", String::from_utf8_lossy(&reply));
+}
+
+async fn resolve(name: String) {
+    match ip_name_lookup::resolve_addresses(name).await {
+        Ok(addresses) => println!("p3 resolve ok {}", addresses.len()),
+        Err(e) => println!("p3 resolve err {e:?}"),
+    }
 }

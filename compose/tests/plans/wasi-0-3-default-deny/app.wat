@@ -1,0 +1,9 @@
+(component
+  (import "wasi:cli/exit@0.3.2" (instance))
+  (import "wasi:filesystem/types@0.3.2" (instance))
+  (import "wasi:filesystem/preopens@0.3.2" (instance))
+  (import "wasi:sockets/types@0.3.2" (instance))
+  (import "wasi:sockets/ip-name-lookup@0.3.2" (instance))
+  (instance $e0)
+  (export "wasi:cli/run@0.3.2" (instance $e0))
+)

@@ -1,0 +1,6 @@
+(component
+  (import "wasi:sockets/types@0.3.2" (instance))
+  (import "wasi:sockets/ip-name-lookup@0.3.2" (instance))
+  (instance $e0)
+  (export "wasi:cli/run@0.3.2" (instance $e0))
+)
