@@ -191,3 +191,39 @@ pub mod jco {
         command.output().expect("running jco")
     }
 }
+
+/// Answers `pong` to the `ping` of at most `connections` TCP clients of `listener`, closing each
+/// after; gives up after a minute. Returns how many it served: the loopback peer the socket
+/// tests (0.2 and 0.3) connect to, or must not reach.
+pub fn pong_server(
+    listener: std::net::TcpListener,
+    connections: usize,
+) -> std::thread::JoinHandle<usize> {
+    use std::io::{ErrorKind, Read, Write};
+    use std::time::{Duration, Instant};
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut served = 0;
+        while served < connections && Instant::now() < deadline {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    stream.set_nonblocking(false).unwrap();
+                    stream
+                        .set_read_timeout(Some(Duration::from_secs(10)))
+                        .unwrap();
+                    let mut ping = [0u8; 4];
+                    if stream.read_exact(&mut ping).is_ok() && &ping == b"ping" {
+                        stream.write_all(b"pong").unwrap();
+                        served += 1;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => panic!("accept: {e}"),
+            }
+        }
+        served
+    })
+}

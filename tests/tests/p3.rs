@@ -434,7 +434,7 @@ fn denied_0_3_sockets_and_files_answer_access_denied_and_no_preopens() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap().to_string();
     // Only the unadapted run reaches it.
-    let server = pong_server(listener, 1);
+    let server = interpose_tests::pong_server(listener, 1);
     let dir = tempfile::tempdir().unwrap();
     let host = || RunOptions {
         network: true,
@@ -503,40 +503,6 @@ fn denied_0_3_sockets_and_files_answer_access_denied_and_no_preopens() {
     assert_eq!(server.join().unwrap(), 1);
 }
 
-/// Answers `pong` to the `ping` of at most `connections` clients, then closes each; gives up
-/// after a minute. Returns how many it served.
-fn pong_server(
-    listener: std::net::TcpListener,
-    connections: usize,
-) -> std::thread::JoinHandle<usize> {
-    use std::io::{ErrorKind, Read, Write};
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut served = 0;
-        while served < connections && Instant::now() < deadline {
-            match listener.accept() {
-                Ok((mut stream, _)) => {
-                    stream.set_nonblocking(false).unwrap();
-                    stream
-                        .set_read_timeout(Some(Duration::from_secs(10)))
-                        .unwrap();
-                    let mut ping = [0u8; 4];
-                    if stream.read_exact(&mut ping).is_ok() && &ping == b"ping" {
-                        stream.write_all(b"pong").unwrap();
-                        served += 1;
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                Err(e) => panic!("accept: {e}"),
-            }
-        }
-        served
-    })
-}
-
 /// The `sockets` allowlist at 0.3, by the `sockets-p3` adapter (the same rules as at 0.2): an
 /// allowed connect reaches the listener, and the data goes through the host's streams; a denied
 /// one answers `access-denied` and never reaches its listener; a name not listed is not looked up.
@@ -546,7 +512,7 @@ fn the_sockets_allowlist_filters_0_3_connects_and_lookups() {
     let allowed_address = allowed.local_addr().unwrap();
     let denied = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let denied_address = denied.local_addr().unwrap().to_string();
-    let server = pong_server(allowed, 1);
+    let server = interpose_tests::pong_server(allowed, 1);
 
     let component = composed_with(&format!(
         r#"{{"sockets": {{"connect": ["{allowed_address}"]}}}}"#

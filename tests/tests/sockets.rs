@@ -1,14 +1,14 @@
 //! The `sockets` allowlists: connects, name lookups, and resolve-then-connect, against echo
 //! servers on loopback.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use interpose::RunOptions;
 use interpose_policy::compiled::Route;
-use interpose_tests::{compose, programs, run, stdout_lines};
+use interpose_tests::{compose, pong_server, programs, run, stdout_lines};
 
 /// How long a server waits for its clients before giving up.
 const SERVE_FOR: Duration = Duration::from_secs(60);
@@ -17,36 +17,6 @@ fn listen(ip: &str) -> Option<(TcpListener, u16)> {
     let listener = TcpListener::bind((ip, 0)).ok()?;
     let port = listener.local_addr().unwrap().port();
     Some((listener, port))
-}
-
-/// Answers `pong` to at most `connections` clients, for at most [`SERVE_FOR`]; returns how many
-/// it served.
-fn serve(listener: TcpListener, connections: usize) -> JoinHandle<usize> {
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let deadline = Instant::now() + SERVE_FOR;
-        let mut served = 0;
-        while served < connections && Instant::now() < deadline {
-            match listener.accept() {
-                Ok((mut stream, _)) => {
-                    stream.set_nonblocking(false).unwrap();
-                    stream
-                        .set_read_timeout(Some(Duration::from_secs(10)))
-                        .unwrap();
-                    let mut ping = [0u8; 4];
-                    if stream.read_exact(&mut ping).is_ok() {
-                        stream.write_all(b"pong").unwrap();
-                        served += 1;
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                Err(e) => panic!("accept: {e}"),
-            }
-        }
-        served
-    })
 }
 
 /// Whether anyone connected to `listener` (which nobody accepts from): the kernel queues
@@ -106,7 +76,7 @@ fn only_listed_addresses_and_ports_connect() {
     let (other_port, other) = listen("127.0.0.1").unwrap();
     // Another loopback address, same port: the address is checked, not just the port.
     let other_ip = listen("127.0.0.2").and_then(|_| TcpListener::bind(("127.0.0.2", port)).ok());
-    let server = serve(allowed, 1);
+    let server = pong_server(allowed, 1);
 
     let policy = format!(r#"{{"sockets": {{"connect": ["127.0.0.1:{port}"]}}}}"#);
     let mut addrs = vec![format!("127.0.0.1:{port}"), format!("127.0.0.1:{other}")];
@@ -131,7 +101,7 @@ fn only_listed_addresses_and_ports_connect() {
 #[test]
 fn ranges_and_cidrs_match() {
     let (listener, port) = listen("127.0.0.1").unwrap();
-    let server = serve(listener, 1);
+    let server = pong_server(listener, 1);
     let policy = format!(
         r#"{{"sockets": {{"connect": ["127.0.0.0/8:{}-{port}"]}}}}"#,
         port - 1
@@ -146,7 +116,7 @@ fn ranges_and_cidrs_match() {
 #[test]
 fn names_resolve_only_if_listed() {
     let (listener, port) = listen("127.0.0.1").unwrap();
-    let server = serve(listener, 1);
+    let server = pong_server(listener, 1);
     let connect = format!(r#""connect": ["127.0.0.1:{port}", "[::1]:{port}"]"#);
     let allowed = client(
         &format!(r#"{{"sockets": {{{connect}, "resolve": ["LOCAL*"]}}}}"#),
@@ -256,7 +226,7 @@ fn udp_is_denied_unless_listed_and_every_datagram_is_checked() {
 #[test]
 fn a_strict_policy_can_open_sockets_by_allowlist() {
     let (listener, port) = listen("127.0.0.1").unwrap();
-    let server = serve(listener, 1);
+    let server = pong_server(listener, 1);
     // wasi-libc waits for connections with the monotonic clock, which strict would deny.
     let policy = format!(
         r#"{{"default": "deny", "stdio": {{"stdout": "inherit", "stderr": "inherit"}},
