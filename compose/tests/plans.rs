@@ -239,6 +239,24 @@ fn plan_cases_exist() {
             ],
             vec!["wasi:cli/run@0.3.2"],
         ),
+        // 0.3's time zone reveals the host's: decided as the wall clock, so a policy that
+        // changes or denies that clock refuses it (no 0.3 adapter or denial serves it); never
+        // the host's.
+        (
+            "wasi-0-3-timezone-under-a-frozen-clock",
+            include_str!("../../policies/deterministic.json"),
+            vec![
+                "wasi:clocks/timezone@0.3.2",
+                "wasi:clocks/system-clock@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        (
+            "wasi-0-3-timezone-under-strict",
+            r#"{"default": "deny"}"#,
+            vec!["wasi:clocks/timezone@0.3.2"],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
         (
             "wasi-0-3-null-stream",
             r#"{"stdio": {"stdout": "null"}}"#,
