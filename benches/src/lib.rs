@@ -1109,10 +1109,10 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
 fn size_rows() -> Result<Vec<Value>> {
     let mut rows = Vec::new();
     for adapter in interpose::adapters::ALL {
-        let mut row = anatomy(adapter.component);
+        let mut row = anatomy(adapter.component.bytes);
         row["kind"] = json!("adapter");
         row["name"] = json!(adapter.name);
-        row["bytes"] = json!(adapter.component.len());
+        row["bytes"] = json!(adapter.component.bytes.len());
         rows.push(row);
     }
     for (name, text) in BUILTINS {

@@ -1,18 +1,15 @@
 //! The adapters the composer can plug in, and which policy sections need them.
 
-/// One embedded adapter component.
+use interpose_adapters::Component;
+
+/// One embedded adapter: the component as built (what it imports and exports is read from it,
+/// never listed by hand) and what only its source knows about its imports.
 #[derive(Debug)]
 pub struct Adapter {
     /// Short name, also the policy section it enforces.
     pub name: &'static str,
-    /// The component bytes.
-    pub component: &'static [u8],
-    /// The WASI interfaces it exports (and wraps), without version.
-    pub interfaces: &'static [&'static str],
-    /// The WASI version it exports them at. It serves an app's imports of the same release at
-    /// any patch (`0.2.0` serves `@0.2.6`, `0.3.0` serves `@0.3.2`), never another release: 0.2
-    /// and 0.3 are different interfaces.
-    pub wasi: &'static str,
+    /// The component and the names its world imports and exports.
+    pub component: &'static Component,
     /// Interfaces it imports for its own use, never handing their resources to the app: always
     /// the host's, whatever the policy does with the app's (the line a denied clock writes to
     /// stderr, the ready pollables of null streams).
@@ -31,238 +28,93 @@ impl PartialEq for Adapter {
 
 impl Eq for Adapter {}
 
-pub const ENV: Adapter = Adapter {
-    name: "env",
-    component: interpose_adapters::ENV,
-    interfaces: &["wasi:cli/environment"],
-    wasi: "0.2.0",
-    private: &[],
-    decided: &[],
-};
+/// A row of the table: `component` and what it imports for itself (`private`) or leaves to the
+/// policy (`decided`).
+const fn row(
+    component: &'static Component,
+    private: &'static [&'static str],
+    decided: &'static [&'static str],
+) -> Adapter {
+    Adapter {
+        name: component.name,
+        component,
+        private,
+        decided,
+    }
+}
+
+pub const ENV: Adapter = row(&interpose_adapters::ENV, &[], &[]);
+
+/// `env` for an app's WASI 0.3 `wasi:cli/environment`: the same `env` section and rules.
+pub const ENV_P3: Adapter = row(&interpose_adapters::ENV_P3, &[], &[]);
 
 /// Modes and preopens only: for `fs` sections without path globs (`readonly.json`). Built
 /// without the path-checking code, so it is smaller; it refuses to run with path globs.
-/// `env` for an app's WASI 0.3 `wasi:cli/environment`: the same `env` section and rules.
-pub const ENV_P3: Adapter = Adapter {
-    name: "env-p3",
-    component: interpose_adapters::ENV_P3,
-    interfaces: &["wasi:cli/environment"],
-    wasi: "0.3.0",
-    private: &[],
-    decided: &[],
-};
-
-pub const FS: Adapter = Adapter {
-    name: "fs",
-    component: interpose_adapters::FS,
-    interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
-    wasi: "0.2.0",
-    private: &[],
-    decided: &[],
-};
+pub const FS: Adapter = row(&interpose_adapters::FS, &[], &[]);
 
 /// Modes, preopens and `allow`/`deny` path globs.
-pub const FS_PATHS: Adapter = Adapter {
-    name: "fs-paths",
-    component: interpose_adapters::FS_PATHS,
-    interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
-    wasi: "0.2.0",
-    private: &[],
-    decided: &[],
-};
+pub const FS_PATHS: Adapter = row(&interpose_adapters::FS_PATHS, &[], &[]);
 
-pub const CLOCKS: Adapter = Adapter {
-    name: "clocks",
-    component: interpose_adapters::CLOCKS,
-    interfaces: &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
-    wasi: "0.2.0",
-    private: REPORTS,
-    decided: &[],
-};
+pub const CLOCKS: Adapter = row(&interpose_adapters::CLOCKS, REPORTS, &[]);
 
-pub const RANDOM: Adapter = Adapter {
-    name: "random",
-    component: interpose_adapters::RANDOM,
-    interfaces: &[
-        "wasi:random/random",
-        "wasi:random/insecure",
-        "wasi:random/insecure-seed",
-    ],
-    wasi: "0.2.0",
-    private: REPORTS,
-    decided: &[],
-};
+pub const RANDOM: Adapter = row(&interpose_adapters::RANDOM, REPORTS, &[]);
 
 /// `clocks` for WASI 0.3 (`system-clock` is 0.2's `wall-clock`): it serves them with the 0.2
 /// clocks the policy decides (the `clocks` adapter), so that an app using both versions has one
 /// virtual clock; virtual waits (`wait-for`, `wait-until`) return at once.
-pub const CLOCKS_P3: Adapter = Adapter {
-    name: "clocks-p3",
-    component: interpose_adapters::CLOCKS_P3,
-    interfaces: &["wasi:clocks/system-clock", "wasi:clocks/monotonic-clock"],
-    wasi: "0.3.0",
-    private: &[],
-    decided: &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
-};
+pub const CLOCKS_P3: Adapter = row(
+    &interpose_adapters::CLOCKS_P3,
+    &[],
+    &["wasi:clocks/wall-clock", "wasi:clocks/monotonic-clock"],
+);
 
 /// `random` for WASI 0.3: it serves them with the 0.2 random numbers the policy decides (the
 /// `random` adapter), so that an app using both versions draws from one seeded generator.
-pub const RANDOM_P3: Adapter = Adapter {
-    name: "random-p3",
-    component: interpose_adapters::RANDOM_P3,
-    interfaces: &[
+pub const RANDOM_P3: Adapter = row(
+    &interpose_adapters::RANDOM_P3,
+    &[],
+    &[
         "wasi:random/random",
         "wasi:random/insecure",
         "wasi:random/insecure-seed",
     ],
-    wasi: "0.3.0",
-    private: &[],
-    decided: &[
-        "wasi:random/random",
-        "wasi:random/insecure",
-        "wasi:random/insecure-seed",
-    ],
-};
+);
 
-pub const HTTP: Adapter = Adapter {
-    name: "http",
-    component: interpose_adapters::HTTP,
-    interfaces: &["wasi:http/outgoing-handler"],
-    wasi: "0.2.0",
-    private: &[],
-    decided: &[],
-};
+pub const HTTP: Adapter = row(&interpose_adapters::HTTP, &[], &[]);
 
 /// `http` that also changes headers (`set-headers`, `strip-headers`): it has to wrap
 /// `wasi:http/types` as well, so it is only plugged when a rule changes headers.
-pub const HTTP_HEADERS: Adapter = Adapter {
-    name: "http-headers",
-    component: interpose_adapters::HTTP_HEADERS,
-    interfaces: &["wasi:http/types", "wasi:http/outgoing-handler"],
-    wasi: "0.2.12",
-    private: &[],
-    decided: &[],
-};
+pub const HTTP_HEADERS: Adapter = row(&interpose_adapters::HTTP_HEADERS, &[], &[]);
 
-pub const SOCKETS: Adapter = Adapter {
-    name: "sockets",
-    component: interpose_adapters::SOCKETS,
-    interfaces: &[
-        "wasi:sockets/tcp",
-        "wasi:sockets/tcp-create-socket",
-        "wasi:sockets/udp",
-        "wasi:sockets/udp-create-socket",
-        "wasi:sockets/ip-name-lookup",
-    ],
-    wasi: "0.2.0",
-    private: &[],
-    decided: &[],
-};
+pub const SOCKETS: Adapter = row(&interpose_adapters::SOCKETS, &[], &[]);
 
 /// `sockets` for WASI 0.3: the same allowlists (the same rules code) on 0.3's one
 /// `wasi:sockets/types` and `ip-name-lookup`; the streams and futures of a socket stay the host's.
-pub const SOCKETS_P3: Adapter = Adapter {
-    name: "sockets-p3",
-    component: interpose_adapters::SOCKETS_P3,
-    interfaces: &["wasi:sockets/types", "wasi:sockets/ip-name-lookup"],
-    wasi: "0.3.0",
-    private: &[],
-    decided: &[],
-};
+pub const SOCKETS_P3: Adapter = row(&interpose_adapters::SOCKETS_P3, &[], &[]);
 
 /// Standard streams when one is `"null"`: it provides the app's `wasi:io/streams` too.
-pub const STDIO: Adapter = Adapter {
-    name: "stdio",
-    component: interpose_adapters::STDIO,
-    interfaces: &[
-        "wasi:io/streams",
-        "wasi:cli/stdin",
-        "wasi:cli/stdout",
-        "wasi:cli/stderr",
-    ],
-    wasi: "0.2.0",
-    private: &["wasi:clocks/monotonic-clock"],
-    decided: &[],
-};
+pub const STDIO: Adapter = row(&interpose_adapters::STDIO, STREAMS_PRIVATE, &[]);
 
 /// `stdio` for an app that also reaches files: it wraps `wasi:filesystem` too, passing every call
 /// to the filesystem the policy decides (the host's or the `fs` adapter's), so that the file
 /// streams the app gets are this adapter's like the others.
-pub const STDIO_FILES: Adapter = Adapter {
-    name: "stdio-files",
-    component: interpose_adapters::STDIO_FILES,
-    interfaces: &[
-        "wasi:io/streams",
-        "wasi:cli/stdin",
-        "wasi:cli/stdout",
-        "wasi:cli/stderr",
-        "wasi:filesystem/types",
-        "wasi:filesystem/preopens",
-    ],
-    wasi: "0.2.0",
-    private: &["wasi:clocks/monotonic-clock"],
-    decided: &[],
-};
+pub const STDIO_FILES: Adapter = row(&interpose_adapters::STDIO_FILES, STREAMS_PRIVATE, &[]);
 
 /// `stdio` for an app that also reaches TCP sockets: it wraps `wasi:sockets/tcp` in front of
 /// what the policy decides for them, so that a connection's streams are this adapter's.
-pub const STDIO_SOCKETS: Adapter = Adapter {
-    name: "stdio-sockets",
-    component: interpose_adapters::STDIO_SOCKETS,
-    interfaces: &[
-        "wasi:io/streams",
-        "wasi:cli/stdin",
-        "wasi:cli/stdout",
-        "wasi:cli/stderr",
-        "wasi:sockets/tcp",
-        "wasi:sockets/tcp-create-socket",
-    ],
-    wasi: "0.2.0",
-    private: &["wasi:clocks/monotonic-clock"],
-    decided: &[],
-};
+pub const STDIO_SOCKETS: Adapter = row(&interpose_adapters::STDIO_SOCKETS, STREAMS_PRIVATE, &[]);
 
 /// `stdio-files` and `stdio-sockets` in one.
-pub const STDIO_FILES_SOCKETS: Adapter = Adapter {
-    name: "stdio-files-sockets",
-    component: interpose_adapters::STDIO_FILES_SOCKETS,
-    interfaces: &[
-        "wasi:io/streams",
-        "wasi:cli/stdin",
-        "wasi:cli/stdout",
-        "wasi:cli/stderr",
-        "wasi:filesystem/types",
-        "wasi:filesystem/preopens",
-        "wasi:sockets/tcp",
-        "wasi:sockets/tcp-create-socket",
-    ],
-    wasi: "0.2.0",
-    private: &["wasi:clocks/monotonic-clock"],
-    decided: &[],
-};
+pub const STDIO_FILES_SOCKETS: Adapter = row(
+    &interpose_adapters::STDIO_FILES_SOCKETS,
+    STREAMS_PRIVATE,
+    &[],
+);
 
 /// `stdio` for an app that reaches HTTP: it wraps `wasi:http` too, and files and TCP sockets.
 /// Built against WASI 0.2.12 (as `http-headers`, for `wasi:http/types`); what it wraps that the
 /// app does not import is served by a denial component inside, never by the host.
-pub const STDIO_ALL: Adapter = Adapter {
-    name: "stdio-all",
-    component: interpose_adapters::STDIO_ALL,
-    interfaces: &[
-        "wasi:io/streams",
-        "wasi:cli/stdin",
-        "wasi:cli/stdout",
-        "wasi:cli/stderr",
-        "wasi:filesystem/types",
-        "wasi:filesystem/preopens",
-        "wasi:sockets/tcp",
-        "wasi:sockets/tcp-create-socket",
-        "wasi:http/types",
-        "wasi:http/outgoing-handler",
-    ],
-    wasi: "0.2.12",
-    private: &["wasi:clocks/monotonic-clock"],
-    decided: &[],
-};
+pub const STDIO_ALL: Adapter = row(&interpose_adapters::STDIO_ALL, STREAMS_PRIVATE, &[]);
 
 /// The adapters whose streams are the app's when it has streams of interpose's own.
 pub const OWN_STREAMS: &[&Adapter] = &[
@@ -328,6 +180,9 @@ pub const ALL: &[&Adapter] = &[
 /// it.
 const REPORTS: &[&str] = &["wasi:cli/stderr", "wasi:io/streams", "wasi:io/error"];
 
+/// What a stream owner imports for itself: the clock its ready pollables come from.
+const STREAMS_PRIVATE: &[&str] = &["wasi:clocks/monotonic-clock"];
+
 /// The `deny-report` component (see [`crate::deny`]) imports only for itself.
 pub const REPORT_PRIVATE: &[&str] = REPORTS;
 
@@ -373,9 +228,30 @@ pub fn same_interface(a: &str, b: &str) -> bool {
 }
 
 impl Adapter {
+    /// The WASI interfaces it exports (and wraps), without version.
+    pub fn interfaces(&self) -> impl Iterator<Item = &'static str> + use<> {
+        self.component.exports.iter().map(|e| unversioned(e))
+    }
+
+    /// Whether it exports (and wraps) `interface` (without version).
+    pub fn serves(&self, interface: &str) -> bool {
+        self.interfaces().any(|i| i == interface)
+    }
+
+    /// The WASI version it exports its interfaces at (the build script checks there is one). It
+    /// serves an app's imports of the same release at any patch (`0.2.0` serves `@0.2.6`,
+    /// `0.3.0` serves `@0.3.2`), never another release: 0.2 and 0.3 are different interfaces.
+    pub fn version(&self) -> &'static str {
+        self.component
+            .exports
+            .first()
+            .and_then(|e| version(e))
+            .expect("adapters export versioned interfaces")
+    }
+
     /// The release of what it exports.
     pub fn release(&self) -> Release {
-        release(self.wasi).expect("adapters export a release interpose serves")
+        release(self.version()).expect("adapters export a release interpose serves")
     }
 }
 
@@ -401,30 +277,16 @@ mod tests {
     /// The table is checked against the adapters themselves: what each exports is what the table
     /// says it serves, and what it uses privately it imports. A new adapter or WASI version that
     /// disagrees with its row fails here, not in a composition.
+    /// What the table says of each adapter's imports, which only its source knows, is checked
+    /// against the component: what it uses privately or leaves to the policy it imports. (What
+    /// it exports is read from the component itself.)
     #[test]
     fn the_table_matches_the_adapters_worlds() {
         for adapter in ALL {
-            let mut types = wac_graph::types::Types::default();
-            let package = wac_graph::types::Package::from_bytes(
-                adapter.name,
-                None,
-                adapter.component.to_vec(),
-                &mut types,
-            )
-            .unwrap();
-            let world = &types[package.ty()];
-            let mut exports: Vec<&str> = world.exports.keys().map(|e| unversioned(e)).collect();
-            exports.sort();
-            let mut listed = adapter.interfaces.to_vec();
-            listed.sort();
-            assert_eq!(
-                exports, listed,
-                "the exports of the `{}` adapter",
-                adapter.name
-            );
+            let imports = adapter.component.imports;
             for private in adapter.private {
                 assert!(
-                    world.imports.keys().any(|i| unversioned(i) == *private),
+                    imports.iter().any(|i| unversioned(i) == *private),
                     "the `{}` adapter does not import {private}",
                     adapter.name
                 );
@@ -432,19 +294,22 @@ mod tests {
             // What it leaves to the policy is imported at another release than it exports.
             for decided in adapter.decided {
                 assert!(
-                    world.imports.keys().any(|i| unversioned(i) == *decided
+                    imports.iter().any(|i| unversioned(i) == *decided
                         && release(i).is_some_and(|r| r != adapter.release())),
                     "the `{}` adapter does not import {decided} of another release",
                     adapter.name
                 );
             }
-            // Built against the version in its row: routing serves an app's imports of that
-            // release with it.
-            for export in world.exports.keys() {
-                assert_eq!(version(export), Some(adapter.wasi), "`{}`", adapter.name);
-                assert_eq!(release(export), Some(adapter.release()));
-            }
+            // Every component built is in the table, once.
+            assert_eq!(
+                interpose_adapters::COMPONENTS
+                    .iter()
+                    .filter(|c| c.name == adapter.name)
+                    .count(),
+                1
+            );
         }
+        assert_eq!(interpose_adapters::COMPONENTS.len(), ALL.len());
     }
 
     #[test]

@@ -433,9 +433,7 @@ impl Wiring<'_> {
             Decision::Adapter(a) if adapters::OWN_STREAMS.contains(&a)
         );
         // An adapter wraps its exports' interfaces at its own release only.
-        let wraps = |a: &Adapter| {
-            a.interfaces.contains(&base) && adapters::release(name) == Some(a.release())
-        };
+        let wraps = |a: &Adapter| a.serves(base) && adapters::release(name) == Some(a.release());
         if let Some(a) = importer_adapter {
             let inner = app_import.and_then(|(n, _)| self.inner.get(n));
             if let (Some(inner), false) = (inner, wraps(a) && !owns_streams) {
@@ -551,7 +549,7 @@ impl Wiring<'_> {
         let (name, bytes) = match provider {
             Provider::Adapter(name) => (
                 format!("interpose:{name}"),
-                adapter(name).component.to_vec(),
+                adapter(name).component.bytes.to_vec(),
             ),
             Provider::Deny => (
                 "interpose:deny".to_owned(),
@@ -611,7 +609,7 @@ impl Wiring<'_> {
             let (_, world) = self.load(Provider::Adapter(adapter.name))?;
             for (import, kind) in &world.imports {
                 let base = unversioned(import);
-                if adapter.interfaces.contains(&base)
+                if adapter.serves(base)
                     && adapters::release(import) == Some(adapter.release())
                     && !self.host_denied.iter().any(|d| d.interface == base)
                     && !self.host_imports.contains_key(import)

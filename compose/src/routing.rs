@@ -331,9 +331,9 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
         Decision::Host if null_stream(policy, interface) => None,
         Decision::Host | Decision::Unknown { .. } => Some(decision),
         Decision::Deny => interpose_adapters::deniable_import(import).map(|_| decision),
-        Decision::Adapter(adapter) => (adapter.release() == Release::P3
-            && adapter.interfaces.contains(&name))
-        .then_some(decision),
+        Decision::Adapter(adapter) => {
+            (adapter.release() == Release::P3 && adapter.serves(name)).then_some(decision)
+        }
     }
 }
 
@@ -470,7 +470,7 @@ fn served_at(
                 Some(SocketsPolicy::Deny) => Decision::Deny,
                 // The adapter wraps what it exports; the network handle stays the host's.
                 // At 0.3, `sockets-p3` (the same rules).
-                Some(SocketsPolicy::Rules(_)) if adapters::SOCKETS.interfaces.contains(&i) => {
+                Some(SocketsPolicy::Rules(_)) if adapters::SOCKETS.serves(i) => {
                     adapter(&adapters::SOCKETS)?
                 }
                 Some(SocketsPolicy::Rules(_)) => Decision::Host,

@@ -414,7 +414,7 @@ fn a_truncated_component() {
 fn a_component_without_wasi_cli_run_cannot_run() {
     let ws = Workspace::new();
     // The adapter is a component, but not a command.
-    ws.write("lib.wasm", interpose::adapters::ENV.component);
+    ws.write("lib.wasm", interpose::adapters::ENV.component.bytes);
     assert_fails(
         &ws.run(&["run", "lib.wasm"]),
         "does not export `wasi:cli/run`",

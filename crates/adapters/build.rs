@@ -59,6 +59,7 @@ fn main() {
 
     let out = PathBuf::from(env::var_os("OUT_DIR").unwrap());
     let mut consts = String::new();
+    let mut all = Vec::new();
     for (name, package, features) in ADAPTERS {
         // One at a time: two builds of one package with other features share an output file.
         let built = interpose_guest_build::build(
@@ -76,17 +77,56 @@ fn main() {
             .unwrap_or_else(|e| panic!("making a component of the {name} adapter: {e:?}"));
         let file = out.join(format!("{name}.wasm"));
         std::fs::write(&file, strip_custom_sections(&component)).unwrap();
+        let (imports, exports) = world_names(name, &component);
+        let constant = name.to_uppercase().replace('-', "_");
         writeln!(
             consts,
-            "/// The `{name}` adapter component.\npub const {}: &[u8] = include_bytes!({:?});",
-            name.to_uppercase().replace('-', "_"),
-            file.display()
+            "/// The `{name}` adapter component.\npub const {constant}: Component = Component {{\n    \
+             name: {name:?},\n    bytes: include_bytes!({file:?}),\n    imports: &{imports:?},\n    \
+             exports: &{exports:?},\n}};",
         )
         .unwrap();
+        all.push(constant);
     }
+    writeln!(
+        consts,
+        "/// Every adapter component, as built.\npub const COMPONENTS: &[&Component] = &[{}];",
+        all.iter()
+            .map(|c| format!("&{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+    .unwrap();
     let wit = interpose_guest_build::workspace_root().join("wit");
     consts.push_str(&deny::build(&wit, &out));
     std::fs::write(out.join("adapters.rs"), consts).unwrap();
+}
+
+/// The names `component` imports and exports, read from its world. An adapter exports one WASI
+/// release at one version: the composer serves an app's imports of that release with it.
+fn world_names(name: &str, component: &[u8]) -> (Vec<String>, Vec<String>) {
+    let decoded = wit_component::decode(component)
+        .unwrap_or_else(|e| panic!("reading the world of the {name} adapter: {e:?}"));
+    let wit_component::DecodedWasm::Component(resolve, world) = decoded else {
+        panic!("the {name} adapter is not a component");
+    };
+    let world = &resolve.worlds[world];
+    let names = |items: &mut dyn Iterator<Item = &wit_parser::WorldKey>| {
+        let mut names: Vec<String> = items.map(|key| resolve.name_world_key(key)).collect();
+        names.sort();
+        names
+    };
+    let imports = names(&mut world.imports.keys());
+    let exports = names(&mut world.exports.keys());
+    let versions: std::collections::BTreeSet<Option<&str>> = exports
+        .iter()
+        .map(|e| e.split_once('@').map(|(_, v)| v))
+        .collect();
+    assert!(
+        versions.len() == 1 && !versions.contains(&None),
+        "the {name} adapter must export one WASI version, not {versions:?}"
+    );
+    (imports, exports)
 }
 
 /// `wasm` (a component or a core module) without its custom sections, at any depth: names and
