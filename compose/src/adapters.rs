@@ -137,6 +137,13 @@ pub fn stream_owner(files: bool, sockets: bool, http: bool) -> &'static Adapter 
     }
 }
 
+/// The adapter named `name`; the names are the table's own.
+pub fn named(name: &str) -> &'static Adapter {
+    ALL.iter()
+        .find(|a| a.name == name)
+        .expect("an adapter of the table")
+}
+
 /// Whether a stream owner wraps `interface` (without version) in front of what the policy
 /// decides for it, rather than serving the app's standard streams itself.
 pub fn wrapped_source(interface: &str) -> bool {

@@ -10,10 +10,9 @@ use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 use crate::adapters::{self, Adapter, unversioned};
 use crate::deny;
 use crate::input::InputError;
-use crate::plan;
+use crate::plan::{self, HostName, Plan, Provider, Source};
 use crate::policy_component::{self, SOURCE_INTERFACE};
-use crate::routing::{self, AppContext, Decision, Refusal, Unattenuable};
-use interpose_adapters::Deniable;
+use crate::routing::{Decision, Unattenuable};
 
 /// Why a component could not be composed.
 #[derive(Debug, thiserror::Error)]
@@ -183,6 +182,19 @@ impl Composer {
         &self.policy
     }
 
+    /// Where each import of `app` would go under the policy, without composing: what `compose`
+    /// wires, or why it would refuse.
+    pub fn plan(&self, app: &[u8]) -> Result<Plan, ComposeError> {
+        let adapted = crate::input::read(app)?;
+        let mut types = Types::default();
+        let package = Package::from_bytes("app", None, adapted.component.to_vec(), &mut types)
+            .map_err(|e| InputError::Invalid(format!("{e:#}")))?;
+        let world = &types[package.ty()];
+        let imports: Vec<String> = world.imports.keys().cloned().collect();
+        let exports: Vec<String> = world.exports.keys().cloned().collect();
+        plan::plan(&self.policy, &imports, &exports)
+    }
+
     /// Plugs the adapters and stubs the policy needs in front of the app's imports. Imports the
     /// policy leaves alone stay connected to the host. A WASI preview 1 core module is first
     /// turned into a component ([`crate::adapt::to_component`]).
@@ -206,33 +218,21 @@ impl Composer {
             });
         }
 
-        let mut compiled = self.compiled.clone();
-        compiled.routes = routes.clone();
-        if plan.stdio.is_some() {
-            compiled.stdio = plan.stdio;
-        }
+        let compiled = plan.compiled(&self.compiled);
         let decisions = plan.decisions();
-        let inner = plan.inner();
         narrow_denied_type_dependencies(graph.types_mut(), &app_world, &decisions);
         let app_id = graph.register_package(app_package).map_err(internal)?;
         let mut wiring = Wiring {
             graph,
             app_world: &app_world,
-            decisions: &decisions,
+            plan: &plan,
             compiled: &compiled,
-            denied: &plan.denied,
-            host_denied: plan.host_denied.clone(),
-            inner: &inner,
-            policy: &self.policy,
-            context: plan.context,
             host_imports: BTreeMap::new(),
             loaded: BTreeMap::new(),
             providers: BTreeMap::new(),
             policy_export: None,
         };
-        let used = plan.adapters();
-        wiring.deny_what_the_app_does_not_reach(&used)?;
-        wiring.import_what_adapters_wrap(&used)?;
+        wiring.import_what_adapters_wrap(&plan.adapters())?;
         // The policy is baked in even when no adapter reads it (only denials), so that
         // `inspect` can tell what the component does.
         wiring.policy_source()?;
@@ -350,49 +350,15 @@ fn narrow_uses(
     }
 }
 
-/// A component instantiated to provide interfaces: an adapter, the denial component, or the
-/// component through which the denial component reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Provider {
-    Adapter(&'static str),
-    /// Serves the app what the policy denies it.
-    Deny,
-    /// Serves the `stdio` adapter the host streams it must not reach (a `"null"` or denied
-    /// stream), so that the output does not import them. Its own instance: those are of the
-    /// host's `wasi:io`, the app's are the adapter's.
-    HostDeny,
-    DenyReport,
-}
-
-impl Provider {
-    /// What it imports for its own use only: always from the host.
-    fn private(self) -> &'static [&'static str] {
-        match self {
-            Provider::Adapter(name) => adapter(name).private,
-            Provider::Deny => &[],
-            Provider::HostDeny | Provider::DenyReport => adapters::REPORT_PRIVATE,
-        }
-    }
-}
-
 /// Builds the graph: every interface anyone imports is resolved once, to a host import, an
 /// adapter's export or the denial component's, so resources (streams, descriptors) have one
 /// type.
 struct Wiring<'a> {
     graph: CompositionGraph,
     app_world: &'a World,
-    decisions: &'a BTreeMap<String, Decision>,
+    /// What goes where.
+    plan: &'a Plan,
     compiled: &'a CompiledPolicy,
-    /// What the denial component exports.
-    denied: &'a [&'static Deniable],
-    /// What the host-side denial component exports: the standard streams the `stdio` adapter
-    /// does not take from the host.
-    host_denied: Vec<&'static Deniable>,
-    /// Where what the stream owner wraps (files, TCP sockets) goes on to, by the app's import.
-    inner: &'a BTreeMap<String, Decision>,
-    /// For what an adapter leaves to the policy and the app does not import ([`Adapter::decided`]).
-    policy: &'a Policy,
-    context: AppContext,
     /// Host imports by name.
     host_imports: BTreeMap<String, NodeId>,
     /// Registered providers: their packages and worlds.
@@ -404,93 +370,14 @@ struct Wiring<'a> {
 
 impl Wiring<'_> {
     /// The node that satisfies an import of `name` (versioned) by the app, or by `importer` (a
-    /// provider) with `kind` as its type.
+    /// provider) with `kind` as its type: the plan's [`Source`] of it, made a node.
     fn node_for(
         &mut self,
         name: &str,
         importer: Option<(Provider, ItemKind)>,
     ) -> Result<NodeId, ComposeError> {
-        let base = unversioned(name);
-        // The app's import of the same interface, and what the policy decided for it.
-        let app_import = self
-            .app_world
-            .imports
-            .iter()
-            .find(|(n, _)| adapters::same_interface(n, name));
-        let app_decision = app_import
-            .map(|(n, _)| self.decisions[n])
-            .unwrap_or(Decision::Host);
-        let mut decision = app_decision;
-        // Whether a host import is the importer's own (its name and type).
-        let mut its_own = false;
-        let importer_adapter = match importer {
-            Some((Provider::Adapter(name), _)) => Some(adapter(name)),
-            _ => None,
-        };
-        let owns_streams = importer_adapter.is_some_and(|a| adapters::OWN_STREAMS.contains(&a));
-        let app_streams_are_ours = matches!(
-            app_decision,
-            Decision::Adapter(a) if adapters::OWN_STREAMS.contains(&a)
-        );
-        // An adapter wraps its exports' interfaces at its own release only.
-        let wraps = |a: &Adapter| a.serves(base) && adapters::release(name) == Some(a.release());
-        if let Some(a) = importer_adapter {
-            let inner = app_import.and_then(|(n, _)| self.inner.get(n));
-            if let (Some(inner), false) = (inner, wraps(a) && !owns_streams) {
-                // What a stream owner wraps (files, TCP sockets, HTTP) is the policy's for the
-                // owner itself and for every adapter behind it (the `http` adapter's types).
-                decision = *inner;
-            } else if wraps(a)
-                || (base == "wasi:io/streams" && !owns_streams && app_streams_are_ours)
-            {
-                // What an adapter wraps is the host's. When the app's streams are interpose's,
-                // so are the streams of every other adapter (the host's file streams the
-                // `stdio-files` adapter wraps, say).
-                decision = Decision::Host;
-                its_own = true;
-            }
-        }
-        // What an adapter leaves to the policy (the 0.2 clocks behind the 0.3 clocks adapter) goes
-        // where an app's import of it would, whether or not the app imports it: the 0.2 adapter
-        // the policy picks, never the host unless the policy says so.
-        if let Some(a) = importer_adapter
-            && a.decided.contains(&base)
-            && adapters::release(name) != Some(a.release())
-        {
-            decision = match app_import {
-                Some(_) => app_decision,
-                None => routing::decide(self.policy, name, &self.context).map_err(|refusal| {
-                    let why = match refusal {
-                        Refusal::Undecided => "undecided".to_owned(),
-                        Refusal::Unattenuable(u) => u.to_string(),
-                    };
-                    internal(format!("the `{}` adapter needs {name}: {why}", a.name))
-                })?,
-            };
-            its_own = false;
-        }
-        // What a provider uses for itself is the host's, whatever the app's goes to.
-        let private =
-            importer.is_some_and(|(i, _)| i == Provider::HostDeny || i.private().contains(&base));
-        // The host streams the stream owner replaces, and what it wraps that the app does not
-        // reach, are not the host's to serve.
-        let replaced_stream = owns_streams
-            && (app_import.is_none() || base.starts_with("wasi:cli/std"))
-            && self.host_denied.iter().any(|d| d.interface == base);
-        let provider = match decision {
-            _ if replaced_stream => Some(Provider::HostDeny),
-            _ if private => None,
-            Decision::Adapter(adapter) => Some(Provider::Adapter(adapter.name)),
-            Decision::Deny => Some(Provider::Deny),
-            Decision::Host | Decision::Unknown { .. } => None,
-        };
-        // A provider's import of what it provides itself is the host's (the adapter wraps it),
-        // under the adapter's own name and type.
-        let wraps_itself = (its_own && !replaced_stream)
-            || (provider.is_some() && importer.map(|(i, _)| i) == provider);
-        let provider = provider.filter(|_| !wraps_itself);
-        match provider {
-            Some(provider) => {
+        match self.plan.source(importer.map(|(i, _)| i), name)? {
+            Source::Provider(provider) => {
                 let (instance, world) = self.instantiate(provider)?;
                 // Of the release asked for: the denial component may export an interface at 0.2
                 // and at 0.3.
@@ -498,24 +385,28 @@ impl Wiring<'_> {
                     .exports
                     .keys()
                     .find(|e| {
-                        unversioned(e) == base && adapters::release(e) == adapters::release(name)
+                        unversioned(e) == unversioned(name)
+                            && adapters::release(e) == adapters::release(name)
                     })
-                    .ok_or_else(|| internal(format!("{provider:?} does not export {base}")))?
+                    .ok_or_else(|| internal(format!("{provider} does not export {name}")))?
                     .clone();
                 self.graph
                     .alias_instance_export(instance, &export)
                     .map_err(internal)
             }
-            None => {
-                // Share the app's host import (its name and type) when it has one.
-                let app_goes_to_host =
-                    matches!(app_decision, Decision::Host | Decision::Unknown { .. });
-                let (host_name, kind) = match (app_import, importer) {
-                    (_, Some((_, k))) if wraps_itself => (name.to_owned(), k),
-                    (Some((n, k)), _) if app_goes_to_host => (n.clone(), *k),
-                    (_, Some((_, k))) => (name.to_owned(), k),
-                    (Some((n, k)), None) => (n.clone(), *k),
-                    (None, None) => return Err(internal(format!("nothing imports {name}"))),
+            Source::Host {
+                name: host_name,
+                private,
+            } => {
+                let (host_name, kind) = match (host_name, importer) {
+                    (HostName::App(app), _) => {
+                        let kind = self.app_world.imports[&app];
+                        (app, kind)
+                    }
+                    (HostName::Own, Some((_, kind))) => (name.to_owned(), kind),
+                    (HostName::Own, None) => {
+                        return Err(internal(format!("nothing imports {name}")));
+                    }
                 };
                 if let Some(node) = self.host_imports.get(&host_name) {
                     return Ok(*node);
@@ -549,15 +440,15 @@ impl Wiring<'_> {
         let (name, bytes) = match provider {
             Provider::Adapter(name) => (
                 format!("interpose:{name}"),
-                adapter(name).component.bytes.to_vec(),
+                adapters::named(name).component.bytes.to_vec(),
             ),
             Provider::Deny => (
                 "interpose:deny".to_owned(),
-                deny::build(self.denied).map_err(internal)?,
+                deny::build(&self.plan.denied).map_err(internal)?,
             ),
             Provider::HostDeny => (
                 "interpose:deny-host".to_owned(),
-                deny::build(&self.host_denied).map_err(internal)?,
+                deny::build(&self.plan.host_denied).map_err(internal)?,
             ),
             Provider::DenyReport => (
                 "interpose:deny-report".to_owned(),
@@ -572,35 +463,6 @@ impl Wiring<'_> {
         Ok((id, world))
     }
 
-    /// What a stream owner wraps but the app does not import (the files of an app that only
-    /// reaches HTTP, say) is served by the host-side denial component, not imported from the
-    /// host: the output must not reach what the app cannot.
-    fn deny_what_the_app_does_not_reach(
-        &mut self,
-        used: &[&'static Adapter],
-    ) -> Result<(), ComposeError> {
-        for owner in used.iter().filter(|a| adapters::OWN_STREAMS.contains(a)) {
-            let (_, world) = self.load(Provider::Adapter(owner.name))?;
-            for import in world.imports.keys() {
-                let base = unversioned(import);
-                let app_imports = self
-                    .app_world
-                    .imports
-                    .keys()
-                    .any(|n| adapters::same_interface(n, import));
-                if app_imports || owner.private.contains(&base) {
-                    continue;
-                }
-                if let Some(row) = interpose_adapters::deniable(base)
-                    && !self.host_denied.contains(&row)
-                {
-                    self.host_denied.push(row);
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// Makes the host imports that adapters wrap, with the adapters' types, before anything
     /// else asks for them: an adapter imports all of what it wraps, so what others import of
     /// the same interface for themselves can share them.
@@ -611,7 +473,7 @@ impl Wiring<'_> {
                 let base = unversioned(import);
                 if adapter.serves(base)
                     && adapters::release(import) == Some(adapter.release())
-                    && !self.host_denied.iter().any(|d| d.interface == base)
+                    && !self.plan.host_denied.iter().any(|d| d.interface == base)
                     && !self.host_imports.contains_key(import)
                 {
                     let node = self.graph.import(import.clone(), *kind).map_err(internal)?;
@@ -661,12 +523,12 @@ impl Wiring<'_> {
                 };
                 let own = own.ok_or_else(|| {
                     self.misshapen_denied_import().unwrap_or_else(|| {
-                        internal(format!("wiring `{import}` into {provider:?}: {shared:#}"))
+                        internal(format!("wiring `{import}` into {provider}: {shared:#}"))
                     })
                 })?;
                 self.graph
                     .set_instantiation_argument(instance, import, own)
-                    .map_err(|e| internal(format!("wiring `{import}` into {provider:?}: {e:#}")))?;
+                    .map_err(|e| internal(format!("wiring `{import}` into {provider}: {e:#}")))?;
             }
         }
         self.providers.insert(provider, (instance, world.clone()));
@@ -682,7 +544,12 @@ impl Wiring<'_> {
         let mut checker = SubtypeChecker::new(&mut cache);
         let types = self.graph.types();
         self.app_world.imports.iter().find_map(|(import, kind)| {
-            if self.decisions.get(import) != Some(&Decision::Deny) {
+            if !self
+                .plan
+                .imports
+                .iter()
+                .any(|p| &p.import == import && p.decision == Decision::Deny)
+            {
                 return None;
             }
             let served = world
@@ -718,11 +585,4 @@ impl Wiring<'_> {
         self.policy_export = Some(node);
         Ok(node)
     }
-}
-
-fn adapter(name: &str) -> &'static Adapter {
-    adapters::ALL
-        .iter()
-        .find(|a| a.name == name)
-        .expect("known adapter")
 }

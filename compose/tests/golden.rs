@@ -340,3 +340,47 @@ fn compose_errors_read_well() {
     }
     assert_all_match(mismatches);
 }
+
+/// `policy check --app`: where each import of an app would go, from the same plan `compose`
+/// wires; and the same refusal as `compose` when it would refuse the app.
+#[test]
+fn policy_check_with_an_app() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("app.wasm"), programs::ENV_PRINTER).unwrap();
+    let text = normalise(&interpose(
+        &["policy", "check", "no-secrets", "--app", "app.wasm"],
+        ws.path(),
+    ));
+    let mut mismatches: Vec<String> =
+        check("policy-check/with-app/env_printer.no-secrets.txt", &text)
+            .into_iter()
+            .collect();
+
+    let refused =
+        interpose_tests::component_importing(&[("my:plugin/api@1.0.0", "hello", "(func)")]);
+    std::fs::write(ws.path().join("plugin.wasm"), refused).unwrap();
+    std::fs::write(ws.path().join("strict.json"), r#"{"default": "deny"}"#).unwrap();
+    let stderr = interpose_fails(
+        "refused",
+        &["policy", "check", "strict.json", "--app", "plugin.wasm"],
+        ws.path(),
+    );
+    let composing = interpose_fails(
+        "refused",
+        &[
+            "compose",
+            "plugin.wasm",
+            "--policy",
+            "strict.json",
+            "-o",
+            "out.wasm",
+        ],
+        ws.path(),
+    );
+    assert_eq!(stderr, composing, "the same refusal as compose");
+    mismatches.extend(check(
+        "policy-check/with-app/unknown-import-under-strict.txt",
+        &normalise(&stderr),
+    ));
+    assert_all_match(mismatches);
+}

@@ -36,7 +36,7 @@ fn plans_match_their_golden_files() {
             Err(e) => format!("error: {e}\n"),
             Ok(policy) => {
                 match interpose::plan::plan(&policy, &inspection.imports, &inspection.exports) {
-                    Ok(plan) => plan.to_string(),
+                    Ok(plan) => format!("{plan}{}", plan.wiring()),
                     Err(e) => format!("error: {e}\n"),
                 }
             }

@@ -150,7 +150,7 @@ fn the_composed_component_imports_only_what_the_app_needed() {
 
 #[test]
 fn the_env_adapter_imports_only_what_it_wraps_and_its_policy() {
-    let adapter = interpose::inspect(interpose::adapters::ENV.component).unwrap();
+    let adapter = interpose::inspect(interpose::adapters::ENV.component.bytes).unwrap();
     let mut imports: Vec<&str> = adapter.imports.iter().map(String::as_str).collect();
     imports.sort();
     assert_eq!(

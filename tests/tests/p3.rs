@@ -193,8 +193,9 @@ fn deterministic_freezes_the_clocks_and_virtual_waits_take_no_time() {
     let started = Instant::now();
     let first = run_ok(&component, &["time", "10000"]);
     let elapsed = started.elapsed();
+    // Real waits would take 20 s at least: the bound is what they would cost, not a speed.
     assert!(
-        elapsed < Duration::from_secs(5),
+        elapsed < Duration::from_secs(20),
         "a 10 s virtual wait-for and a 10 s wait-until took {elapsed:?} of real time"
     );
     assert_eq!(
