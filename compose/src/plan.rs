@@ -184,14 +184,6 @@ impl Plan {
             .collect()
     }
 
-    /// What a wrapped import (of the app) goes on to behind the stream owner.
-    pub fn inner(&self) -> BTreeMap<String, Decision> {
-        self.imports
-            .iter()
-            .filter_map(|p| p.inner.map(|inner| (p.import.clone(), inner)))
-            .collect()
-    }
-
     /// Each import and its decision.
     pub fn decisions(&self) -> BTreeMap<String, Decision> {
         self.imports
