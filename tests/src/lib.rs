@@ -117,46 +117,134 @@ pub mod jco {
     /// not installed: a test that needs jco fails without it, it never passes unchecked.
     pub fn jco() -> &'static Path {
         static JCO: OnceLock<PathBuf> = OnceLock::new();
-        JCO.get_or_init(install)
+        JCO.get_or_init(|| {
+            let packages = [format!("@bytecodealliance/jco@{VERSION}")];
+            install(&dir(), &packages);
+            dir().join("node_modules/.bin/jco")
+        })
     }
 
-    fn install() -> PathBuf {
+    /// Installs `packages` (each `name@version`) with npm into `prefix`, unless they are there
+    /// at those versions; one installer at a time, across test binaries and processes.
+    fn install(prefix: &Path, packages: &[String]) {
         let node = Command::new("node").arg("--version").output();
         assert!(
             node.is_ok_and(|out| out.status.success()),
             "`node` is not installed (or not on PATH): the jco tests run composed components on \
              jco, a second host, and need Node.js 20 or newer. Install it and rerun."
         );
-        let dir = dir();
-        std::fs::create_dir_all(&dir).expect("creating target/jco");
-        // One installer at a time, across test binaries and processes.
-        let lock = File::create(dir.join(".install.lock")).expect("creating the jco install lock");
-        lock.lock().expect("locking target/jco");
-        let script = dir.join("node_modules/.bin/jco");
-        let manifest = dir.join("node_modules/@bytecodealliance/jco/package.json");
-        let installed = std::fs::read_to_string(&manifest)
-            .is_ok_and(|text| text.contains(&format!("\"version\": \"{VERSION}\"")));
-        if !installed || !script.exists() {
+        std::fs::create_dir_all(prefix).expect("creating the npm prefix");
+        let lock = File::create(prefix.join(".install.lock")).expect("creating the install lock");
+        lock.lock().expect("locking the npm prefix");
+        let installed = |package: &String| {
+            let (name, version) = package.rsplit_once('@').expect("name@version");
+            let manifest = prefix.join("node_modules").join(name).join("package.json");
+            std::fs::read_to_string(manifest)
+                .is_ok_and(|text| text.contains(&format!("\"version\": \"{version}\"")))
+        };
+        if !packages.iter().all(installed) {
             eprintln!(
-                "installing @bytecodealliance/jco@{VERSION} into {}",
-                dir.display()
+                "installing {} into {}",
+                packages.join(" "),
+                prefix.display()
             );
             let output = Command::new("npm")
                 .args(["install", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&dir)
-                .arg(format!("@bytecodealliance/jco@{VERSION}"))
+                .arg(prefix)
+                .args(packages)
                 .stdin(Stdio::null())
                 .output()
                 .expect("running npm (it comes with node)");
             assert!(
-                output.status.success() && script.exists(),
-                "npm install @bytecodealliance/jco@{VERSION} failed:\n{}{}",
+                output.status.success() && packages.iter().all(installed),
+                "npm install {} failed:\n{}{}",
+                packages.join(" "),
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
             );
         }
         drop(lock);
-        script
+    }
+
+    /// What runs WASI 0.3 components: Node.js 24, the first release with JSPI on by default
+    /// (`WebAssembly.Suspending`, which `@bytecodealliance/preview3-shim` needs), installed from
+    /// npm, and jco with that shim. All pinned, in `target/jco-p3`.
+    pub const NODE_P3: &str = "24.21.0";
+    pub const PREVIEW3_SHIM: &str = "0.7.0";
+
+    /// The npm prefix holding [`NODE_P3`], jco and [`PREVIEW3_SHIM`], installed on first use.
+    fn p3_prefix() -> &'static Path {
+        static PREFIX: OnceLock<PathBuf> = OnceLock::new();
+        PREFIX.get_or_init(|| {
+            let prefix = dir().with_file_name("jco-p3");
+            let packages = [
+                format!("@bytecodealliance/jco@{VERSION}"),
+                format!("@bytecodealliance/preview3-shim@{PREVIEW3_SHIM}"),
+                format!("node@{NODE_P3}"),
+            ];
+            install(&prefix, &packages);
+            prefix
+        })
+    }
+
+    /// Runs a WASI 0.3 (or mixed 0.2 + 0.3) `component` on jco with `args` after the program
+    /// name, only `env` in its environment, stdin empty.
+    ///
+    /// `jco run` cannot: it links `preview2-shim` alone (jco #617). So the component is
+    /// transpiled with every 0.3 interface mapped to `preview3-shim` (jco maps only `@0.3.0` by
+    /// itself; apps built with the `wasip3` crate import `@0.3.2`), in JSPI mode (an async
+    /// function served by another component of a composition, the clocks adapter's `wait-for`,
+    /// needs it), and run on Node 24.
+    pub fn run_p3(component: &[u8], args: &[&str], env: &[(&str, &str)]) -> Output {
+        let prefix = p3_prefix();
+        let modules = prefix.join("node_modules");
+        let node = modules.join(".bin/node");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let out = dir.path();
+        std::fs::write(out.join("app.wasm"), component).expect("writing the component");
+        // So that the generated module finds both shims.
+        std::os::unix::fs::symlink(&modules, out.join("node_modules")).expect("linking the shims");
+        let mut map = Vec::new();
+        for version in ["0.3.0", "0.3.1", "0.3.2"] {
+            for package in ["cli", "clocks", "filesystem", "random", "sockets"] {
+                map.push(format!(
+                    "wasi:{package}/*@{version}=@bytecodealliance/preview3-shim/{package}#*"
+                ));
+            }
+        }
+        let transpiled = Command::new(&node)
+            .arg(modules.join("@bytecodealliance/jco/dist/jco.js"))
+            .arg("transpile")
+            .arg(out.join("app.wasm"))
+            .arg("-o")
+            .arg(out)
+            .args(["-q", "--no-typescript", "--async-mode", "jspi", "--map"])
+            .args(&map)
+            .stdin(Stdio::null())
+            .output()
+            .expect("running jco transpile");
+        assert!(
+            transpiled.status.success(),
+            "jco transpile failed:\n{}",
+            String::from_utf8_lossy(&transpiled.stderr)
+        );
+        std::fs::write(out.join("package.json"), r#"{"type":"module"}"#).unwrap();
+        // The app's `wasi:cli/run@0.3` export, awaited; its `Err` is exit status 1.
+        std::fs::write(
+            out.join("run.mjs"),
+            "const { run } = await import('./app.js');\n\
+             try { await run.run(); } catch (e) { console.error(e); process.exit(1); }\n",
+        )
+        .unwrap();
+        let mut command = Command::new(&node);
+        command
+            .arg(out.join("run.mjs"))
+            .args(args)
+            .current_dir(out)
+            .stdin(Stdio::null())
+            .env_clear()
+            .envs(env.iter().copied());
+        command.output().expect("running node")
     }
 
     /// Runs `component` with `jco run`, with `args` after the program name, stdin empty.

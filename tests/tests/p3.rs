@@ -553,31 +553,39 @@ fn the_sockets_allowlist_filters_0_3_connects_and_lookups() {
     assert_eq!(server.join().unwrap(), 1);
 }
 
-/// `jco run` (1.35) runs WASI 0.2 components only: it links `@bytecodealliance/preview2-shim`
-/// alone. The app's 0.3 clock is looked up there (and is not in it); in the composed component
-/// the 0.3 imports the adapters make are mapped to `preview3-shim`, which `jco run` does not
-/// link. (Transpiled by hand and given `preview3-shim` 0.7, the composed component still needs
-/// JSPI, which Node 20 lacks: "TypeError: WebAssembly.Suspending is not a constructor".) When
-/// this test fails, jco runs 0.3: compare its output with wasmtime's here instead.
+/// jco runs the composed 0.3 app as wasmtime does: the same lines, through both versions, under
+/// each policy (`jco::run_p3`: Node 24 and `preview3-shim`; `jco run` itself cannot, jco #617).
+/// The virtual waits cost jco no real time either.
 #[test]
-fn jco_run_cannot_run_wasi_0_3_yet() {
-    let jco = jco::jco();
-    for (component, says) in [
-        (
-            programs::P3.to_vec(),
-            "The requested module '@bytecodealliance/preview2-shim/clocks' does not provide an \
-             export named 'systemClock'",
-        ),
-        (
-            composed_with("deterministic"),
-            "Cannot find package '@bytecodealliance/preview3-shim'",
-        ),
+fn jco_prints_what_wasmtime_prints_for_a_0_3_app() {
+    for (policy, args) in [
+        ("deterministic", &["env"][..]),
+        ("deterministic", &["random"]),
+        ("deterministic", &["time", "600000"]),
+        ("no-secrets", &["env"]),
     ] {
-        let output = jco::run(jco, &component, &["env"]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!output.status.success(), "jco ran a 0.3 component");
-        assert!(stderr.contains(says), "{stderr}");
+        let component = composed_with(policy);
+        let wasmtime = run_ok(&component, args);
+        let started = Instant::now();
+        let output = jco::run_p3(&component, args, HOST_ENV);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{policy} {args:?} on jco: {}\n{stdout}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            stdout,
+            String::from_utf8_lossy(&wasmtime.stdout),
+            "{policy} {args:?}: jco and wasmtime disagree"
+        );
+        assert!(!stdout.contains("GITHUB_TOKEN"), "{stdout}");
+        // Twenty minutes of waits if they were real: the bound is what they would cost.
+        assert!(started.elapsed() < Duration::from_secs(600));
     }
+    // Unattenuated, jco gives the app what the host has: the hidden variable is there.
+    let output = jco::run_p3(programs::P3, &["env"], HOST_ENV);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("p3 env GITHUB_TOKEN=ghp_secret"));
 }
 
 /// A component importing only WASI 0.3 clocks (no 0.2 clock the `clocks-p3` adapter could share
