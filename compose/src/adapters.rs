@@ -40,8 +40,6 @@ pub const ENV: Adapter = Adapter {
     decided: &[],
 };
 
-/// Modes and preopens only: for `fs` sections without path globs (`readonly.json`). Built
-/// without the path-checking code, so it is smaller; it refuses to run with path globs.
 /// `env` for an app's WASI 0.3 `wasi:cli/environment`: the same `env` section and rules.
 pub const ENV_P3: Adapter = Adapter {
     name: "env-p3",
@@ -52,11 +50,24 @@ pub const ENV_P3: Adapter = Adapter {
     decided: &[],
 };
 
+/// Modes and preopens only: for `fs` sections without path globs (`readonly.json`). Built
+/// without the path-checking code, so it is smaller; it refuses to run with path globs.
 pub const FS: Adapter = Adapter {
     name: "fs",
     component: interpose_adapters::FS,
     interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
     wasi: "0.2.0",
+    private: &[],
+    decided: &[],
+};
+
+/// `fs` for an app's WASI 0.3 `wasi:filesystem`: the same `fs` section, decided by the same code;
+/// the streams and futures of files and listings stay the host's.
+pub const FS_P3: Adapter = Adapter {
+    name: "fs-p3",
+    component: interpose_adapters::FS_P3,
+    interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
+    wasi: "0.3.0",
     private: &[],
     decided: &[],
 };
@@ -309,6 +320,7 @@ pub const ALL: &[&Adapter] = &[
     &ENV_P3,
     &FS,
     &FS_PATHS,
+    &FS_P3,
     &CLOCKS,
     &CLOCKS_P3,
     &RANDOM,
@@ -346,7 +358,7 @@ pub fn version(name: &str) -> Option<&str> {
 pub enum Release {
     /// 0.2.x: every adapter and stub.
     P2,
-    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`, `sockets`) and the denial
+    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`, `sockets`, `fs`) and the denial
     /// component's 0.3 rows; no stubs yet.
     P3,
 }
@@ -389,6 +401,7 @@ pub fn at_release(adapter: &'static Adapter, release: Release) -> Option<&'stati
             "clocks" => Some(&CLOCKS_P3),
             "random" => Some(&RANDOM_P3),
             "sockets" => Some(&SOCKETS_P3),
+            "fs" => Some(&FS_P3),
             _ => None,
         },
     }
