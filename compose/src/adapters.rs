@@ -82,6 +82,17 @@ pub const FS_PATHS: Adapter = Adapter {
     decided: &[],
 };
 
+/// `fs-paths` for WASI 0.3: the same path rules through the same walk. A listing of a directory
+/// where the policy may hide an entry answers `access` (a filtered listing cannot be made yet).
+pub const FS_PATHS_P3: Adapter = Adapter {
+    name: "fs-paths-p3",
+    component: interpose_adapters::FS_PATHS_P3,
+    interfaces: &["wasi:filesystem/types", "wasi:filesystem/preopens"],
+    wasi: "0.3.0",
+    private: &[],
+    decided: &[],
+};
+
 pub const CLOCKS: Adapter = Adapter {
     name: "clocks",
     component: interpose_adapters::CLOCKS,
@@ -321,6 +332,7 @@ pub const ALL: &[&Adapter] = &[
     &FS,
     &FS_PATHS,
     &FS_P3,
+    &FS_PATHS_P3,
     &CLOCKS,
     &CLOCKS_P3,
     &RANDOM,
@@ -402,6 +414,7 @@ pub fn at_release(adapter: &'static Adapter, release: Release) -> Option<&'stati
             "random" => Some(&RANDOM_P3),
             "sockets" => Some(&SOCKETS_P3),
             "fs" => Some(&FS_P3),
+            "fs-paths" => Some(&FS_PATHS_P3),
             _ => None,
         },
     }

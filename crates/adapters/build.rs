@@ -24,6 +24,11 @@ const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("random-p3", "interpose-random", &["interpose-random/p3"]),
     ("sockets-p3", "interpose-sockets", &["interpose-sockets/p3"]),
     ("fs-p3", "interpose-fs", &["interpose-fs/p3"]),
+    (
+        "fs-paths-p3",
+        "interpose-fs",
+        &["interpose-fs/p3", "interpose-fs/paths"],
+    ),
     ("fs", "interpose-fs", &[]),
     ("fs-paths", "interpose-fs", &["interpose-fs/paths"]),
     ("clocks", "interpose-clocks", &[]),

@@ -37,6 +37,8 @@ mod bindings {
         // the flags, `descriptor-stat`, the payloads of the host's streams and futures), so they
         // can be handed on without conversion.
         merge_structurally_equal_types: true,
+        // The walk compares error codes and descriptor types, as it does at 0.2.
+        additional_derives: [PartialEq],
         generate_all,
     });
 }
@@ -47,7 +49,7 @@ mod convert;
 mod p2;
 #[cfg(feature = "p3")]
 mod p3;
-#[cfg(not(feature = "p3"))]
+mod paths;
 mod walk;
 
 use std::sync::OnceLock;

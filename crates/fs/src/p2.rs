@@ -10,7 +10,7 @@ use crate::bindings::wasi::filesystem::{preopens as host_preopens, types as host
 use crate::bindings::wasi::io::error::Error as IoError;
 use crate::bindings::wasi::io::streams::{InputStream, OutputStream};
 use crate::convert::IntoOurs;
-use crate::walk::{self, Final, Slash, Step};
+use crate::walk::{self, ready};
 use crate::{Descriptor, check_writes_anywhere, filters_paths, open_changes, rules};
 use interpose_policy::fs::Access;
 
@@ -23,116 +23,58 @@ pub struct DirectoryEntryStream {
     filter: Option<rules::Listing<'static>>,
 }
 
-impl Descriptor {
-    /// Resolves `path` below this descriptor and runs `op` on its last component
-    /// ([`walk::at`]).
-    fn at<T>(
+/// The host's directory operations for the walk ([`walk::Host`]): synchronous at 0.2, so every
+/// future is ready at once.
+impl walk::Host for host::Descriptor {
+    async fn lstat(&self, name: &str) -> Result<host::DescriptorStat, ErrorCode> {
+        self.stat_at(host::PathFlags::empty(), name).ours()
+    }
+    async fn open(
         &self,
-        path: &str,
-        follow: bool,
-        op: impl FnMut(&host::Descriptor, &Final) -> Result<Step<T>, ErrorCode>,
-    ) -> Result<T, ErrorCode> {
-        walk::at(
-            &self.host,
-            &self.path,
-            self.access,
-            path,
-            follow,
-            Slash::Follow,
-            op,
-        )
+        name: &str,
+        open_flags: host::OpenFlags,
+        flags: host::DescriptorFlags,
+    ) -> Result<Self, ErrorCode> {
+        self.open_at(host::PathFlags::empty(), name, open_flags, flags)
+            .ours()
     }
-
-    /// [`Descriptor::at`] for an operation on the entry itself: a trailing `/` means what
-    /// `slash` says.
-    fn at_entry<T>(
+    async fn readlink(&self, name: &str) -> Result<String, ErrorCode> {
+        self.readlink_at(name).ours()
+    }
+    async fn kind(&self) -> Result<host::DescriptorType, ErrorCode> {
+        self.get_type().ours()
+    }
+    async fn mkdir(&self, name: &str) -> Result<(), ErrorCode> {
+        self.create_directory_at(name).ours()
+    }
+    async fn touch(
         &self,
-        path: &str,
-        slash: Slash,
-        op: impl FnMut(&host::Descriptor, &Final) -> Result<Step<T>, ErrorCode>,
-    ) -> Result<T, ErrorCode> {
-        walk::at(&self.host, &self.path, self.access, path, false, slash, op)
+        name: &str,
+        atime: &host::NewTimestamp,
+        mtime: &host::NewTimestamp,
+    ) -> Result<(), ErrorCode> {
+        self.set_times_at(host::PathFlags::empty(), name, *atime, *mtime)
+            .ours()
     }
-
-    /// Resolves the directories `path` names before its last component, as the host does
-    /// before it looks at that component: their errors (`no-entry`, `not-directory`, `loop`,
-    /// `not-permitted`) come first.
-    fn resolve_parent(&self, path: &str) -> Result<(), ErrorCode> {
-        let trimmed = path.trim_end_matches('/');
-        let parent = match trimmed.rsplit_once('/') {
-            // A last `..` is a directory on the way too: it may climb out of the preopen.
-            _ if trimmed == ".." || trimmed.ends_with("/..") => format!("{trimmed}/"),
-            Some((parent, _)) => format!("{parent}/"),
-            None if path.starts_with('/') => "/".to_owned(),
-            None => "./".to_owned(),
-        };
-        self.at(&parent, true, |dir, fin| {
-            if fin.name != "." {
-                let stat = walk::lstat(dir, &fin.name)?;
-                fin.check_visible(stat.type_)?;
-                if stat.type_ != host::DescriptorType::Directory {
-                    return Err(ErrorCode::NotDirectory);
-                }
-            }
-            Ok(Step::Done(()))
-        })
+    async fn link(&self, name: &str, to: &Self, new_name: &str) -> Result<(), ErrorCode> {
+        self.link_at(host::PathFlags::empty(), name, to, new_name)
+            .ours()
     }
-}
-
-impl Final {
-    /// Refuses changing this entry unless the policy lets the app change it: `read-only` where
-    /// it may see but not change it, `no-entry` where what is there is invisible.
-    fn check_change(&self, dir: &host::Descriptor) -> Result<(), ErrorCode> {
-        match self.access {
-            Access::Full if rules().writable(&self.guest) => Ok(()),
-            Access::Full => Err(ErrorCode::ReadOnly),
-            // Only directories exist where the app may only pass through.
-            _ => match walk::lstat(dir, &self.name) {
-                Ok(stat) if stat.type_ == host::DescriptorType::Directory => {
-                    Err(ErrorCode::ReadOnly)
-                }
-                _ => Err(ErrorCode::NoEntry),
-            },
-        }
+    async fn rename(&self, name: &str, to: &Self, new_name: &str) -> Result<(), ErrorCode> {
+        self.rename_at(name, to, new_name).ours()
     }
-
-    /// A new link named with a trailing `/`: what the host answers.
-    fn check_new_name(&self, dir: &host::Descriptor) -> Result<(), ErrorCode> {
-        if !self.must_be_dir {
-            return Ok(());
-        }
-        match walk::lstat(dir, &self.name) {
-            Err(ErrorCode::NoEntry) => Err(ErrorCode::NoEntry),
-            _ => Err(ErrorCode::Exist),
-        }
+    async fn symlink(&self, target: &str, name: &str) -> Result<(), ErrorCode> {
+        self.symlink_at(target, name).ours()
     }
-
-    /// Where the app may only pass through, only directories exist as far as it can tell.
-    fn check_visible(&self, found: host::DescriptorType) -> Result<(), ErrorCode> {
-        if self.access == Access::Traverse && found != host::DescriptorType::Directory {
-            return Err(ErrorCode::NoEntry);
-        }
-        Ok(())
+    async fn unlink(&self, name: &str) -> Result<(), ErrorCode> {
+        self.unlink_file_at(name).ours()
     }
-}
-
-/// The host's `stat` of `name` in `dir`, not following it; [`Step::Symlink`] if it is a symlink
-/// the caller follows.
-fn stat_step(
-    dir: &host::Descriptor,
-    fin: &Final,
-    follow: bool,
-) -> Result<Step<host::DescriptorStat>, ErrorCode> {
-    let stat = walk::lstat(dir, &fin.name)?;
-    if stat.type_ == host::DescriptorType::SymbolicLink && (follow || fin.must_be_dir) {
-        return Ok(Step::Symlink);
+    async fn rmdir(&self, name: &str) -> Result<(), ErrorCode> {
+        self.remove_directory_at(name).ours()
     }
-    fin.check_visible(stat.type_)?;
-    Ok(Step::Done(stat))
-}
-
-fn is_directory(dir: &host::Descriptor, name: &str) -> bool {
-    walk::lstat(dir, name).is_ok_and(|s| s.type_ == host::DescriptorType::Directory)
+    async fn hash(&self, name: &str) -> Result<host::MetadataHashValue, ErrorCode> {
+        self.metadata_hash_at(host::PathFlags::empty(), name).ours()
+    }
 }
 
 impl ours::Guest for Fs {
@@ -214,10 +156,7 @@ impl ours::GuestDescriptor for Descriptor {
         if !filters_paths() {
             return self.host.create_directory_at(&path).ours();
         }
-        self.at_entry(&path, Slash::Exist, |dir, fin| {
-            fin.check_change(dir)?;
-            dir.create_directory_at(&fin.name).ours().map(Step::Done)
-        })
+        ready(self.create_directory_at_paths(&path))
     }
 
     fn stat(&self) -> Result<DescriptorStat, ErrorCode> {
@@ -229,24 +168,7 @@ impl ours::GuestDescriptor for Descriptor {
             return self.host.stat_at(flags.into(), &path).ours();
         }
         let follow = flags.contains(PathFlags::SYMLINK_FOLLOW);
-        self.at(&path, follow, |dir, fin| {
-            let mut stat = match stat_step(dir, fin, follow)? {
-                Step::Done(stat) => stat,
-                Step::Symlink => return Ok(Step::Symlink),
-            };
-            if stat.type_ == host::DescriptorType::SymbolicLink {
-                // A link's size is the length of its target: not for a target the app may not
-                // see. Taken from the text just judged, in the same directory handle, so a link
-                // swapped in between cannot lend its length to another.
-                stat.size = match dir.readlink_at(&fin.name) {
-                    Ok(target) if !Descriptor::leads_to_hidden(&fin.guest, &target) => {
-                        target.len() as u64
-                    }
-                    _ => 0,
-                };
-            }
-            Ok(Step::Done(stat.into()))
-        })
+        ready(self.stat_at_paths(follow, &path)).map(Into::into)
     }
 
     fn set_times_at(
@@ -264,20 +186,7 @@ impl ours::GuestDescriptor for Descriptor {
                 .ours();
         }
         let follow = flags.contains(PathFlags::SYMLINK_FOLLOW);
-        self.at(&path, follow, |dir, fin| {
-            if let Step::Symlink = stat_step(dir, fin, follow)? {
-                return Ok(Step::Symlink);
-            }
-            fin.check_change(dir)?;
-            dir.set_times_at(
-                host::PathFlags::empty(),
-                &fin.name,
-                atime.into(),
-                mtime.into(),
-            )
-            .ours()
-            .map(Step::Done)
-        })
+        ready(self.set_times_at_paths(follow, &path, atime.into(), mtime.into()))
     }
 
     fn link_at(
@@ -296,46 +205,7 @@ impl ours::GuestDescriptor for Descriptor {
                 .ours();
         }
         let follow = old_flags.contains(PathFlags::SYMLINK_FOLLOW);
-        self.at(&old_path, follow, |old_dir, old| {
-            let stat = match stat_step(old_dir, old, follow) {
-                Ok(Step::Symlink) => return Ok(Step::Symlink),
-                Ok(Step::Done(stat)) => stat,
-                Err(code) => {
-                    // The host resolves the new path before it looks for the entry to link:
-                    // its errors come first (`link:missing:file/x` is `not-directory`). Not so
-                    // for `missing/`, which it resolves whole first, as a directory.
-                    if !old.must_be_dir {
-                        new.at_entry(&new_path, Slash::Follow, |_, _| Ok(Step::Done(())))?;
-                    }
-                    return Err(code);
-                }
-            };
-            old.check_change(old_dir)?;
-            let link_target = if stat.type_ == host::DescriptorType::SymbolicLink {
-                let target: String = old_dir.readlink_at(&old.name).ours()?;
-                Some(target)
-            } else {
-                None
-            };
-            new.at_entry(&new_path, Slash::Follow, |new_dir, target| {
-                target.check_new_name(new_dir)?;
-                target.check_change(new_dir)?;
-                if let Some(link_target) = &link_target {
-                    // A new name for a symlink points from where it lands: judge it there, and
-                    // where it was.
-                    if Descriptor::leads_to_hidden(&old.guest, link_target)
-                        || Descriptor::leads_to_hidden(&target.guest, link_target)
-                    {
-                        return Err(ErrorCode::NoEntry);
-                    }
-                }
-                old_dir
-                    .link_at(host::PathFlags::empty(), &old.name, new_dir, &target.name)
-                    .ours()
-                    .map(Step::Done)
-            })
-            .map(Step::Done)
-        })
+        ready(self.link_at_paths(follow, &old_path, new, &new_path))
     }
 
     fn open_at(
@@ -362,108 +232,21 @@ impl ours::GuestDescriptor for Descriptor {
             // Paths are not checked, so the exact name is only informative.
             return Ok(Descriptor::handle(opened, self.path.clone(), Access::Full));
         }
-        let creates = open_flags.contains(OpenFlags::CREATE);
-        if open_flags.contains(OpenFlags::DIRECTORY)
-            && open_flags.intersects(OpenFlags::CREATE | OpenFlags::EXCLUSIVE | OpenFlags::TRUNCATE)
-        {
-            // The host checks the flags before it looks at the path.
-            return Err(ErrorCode::Invalid);
-        }
-        let last = path.trim_end_matches('/').rsplit('/').next();
-        if creates && path.ends_with('/') && !matches!(last, Some("." | "..")) {
-            // What the host answers, whatever the last component is, once the directories before
-            // it resolve: their errors come first (`nothere/x/` is `no-entry`). (`.` and `..`
-            // are resolved below, as without the `/`.)
-            self.resolve_parent(&path)?;
-            return Err(ErrorCode::IsDirectory);
-        }
         let follow = flags.contains(PathFlags::SYMLINK_FOLLOW);
-        self.at(&path, follow, |dir, fin| {
-            if creates && fin.must_be_dir {
-                // `.` (and `..`) always exist: with `exclusive`, that comes first.
-                if fin.name == "." && open_flags.contains(OpenFlags::EXCLUSIVE) {
-                    return Err(ErrorCode::Exist);
-                }
-                return Err(ErrorCode::IsDirectory);
-            }
-            if fin.access == Access::Traverse {
-                // A directory on the way to allowed paths: it may be opened to go further,
-                // never changed, and a file here does not exist.
-                if let Step::Symlink = stat_step(dir, fin, follow)? {
-                    return Ok(Step::Symlink);
-                }
-            }
-            if changes {
-                fin.check_change(dir)?;
-            }
-            let mut open_flags: host::OpenFlags = open_flags.into();
-            // A trailing `/`: the walk found a directory (or nothing) there. Opening it as one
-            // keeps it one, but the host refuses `directory` with `truncate` or `exclusive`
-            // (`invalid`), which the app did not ask for: then answer as the host does for the
-            // path with its `/`.
-            let asked_directory = open_flags.contains(host::OpenFlags::DIRECTORY);
-            if fin.must_be_dir && !asked_directory {
-                if open_flags.contains(host::OpenFlags::TRUNCATE) {
-                    // A directory cannot be truncated. Answered without opening anything, so
-                    // that a file swapped in meanwhile is not truncated either.
-                    let stat = walk::lstat(dir, &fin.name)?;
-                    return Err(match stat.type_ {
-                        host::DescriptorType::Directory => ErrorCode::IsDirectory,
-                        _ => ErrorCode::NotDirectory,
-                    });
-                }
-                if !open_flags.contains(host::OpenFlags::EXCLUSIVE) {
-                    open_flags |= host::OpenFlags::DIRECTORY;
-                }
-            }
-            let opened: host::Descriptor = dir
-                .open_at(
-                    host::PathFlags::empty(),
-                    &fin.name,
-                    open_flags,
-                    descriptor_flags.into(),
-                )
-                .ours()?;
-            if fin.must_be_dir && !open_flags.contains(host::OpenFlags::DIRECTORY) {
-                // Opened without `directory` (`exclusive`): swapped for a file since the walk.
-                let found: host::DescriptorType = opened.get_type().ours()?;
-                if found != host::DescriptorType::Directory {
-                    return Err(ErrorCode::NotDirectory);
-                }
-            }
-            if fin.access == Access::Traverse {
-                // Swapped for a file since the check: still invisible.
-                let found: host::DescriptorType = opened.get_type().ours()?;
-                fin.check_visible(found)?;
-            }
-            Ok(Step::Done(Descriptor::handle(
-                opened,
-                fin.guest.clone(),
-                fin.access,
-            )))
-        })
+        ready(self.open_at_paths(
+            follow,
+            &path,
+            open_flags.into(),
+            descriptor_flags.into(),
+            changes,
+        ))
     }
 
     fn readlink_at(&self, path: String) -> Result<String, ErrorCode> {
         if !filters_paths() {
             return self.host.readlink_at(&path).ours();
         }
-        self.at(&path, false, |dir, fin| {
-            if fin.access == Access::Traverse {
-                // Only directories exist here: asking the host to read a hidden file as a link
-                // would tell it apart from a missing one (`invalid` against `no-entry`).
-                return Err(match walk::lstat(dir, &fin.name) {
-                    Ok(stat) if stat.type_ == host::DescriptorType::Directory => ErrorCode::Invalid,
-                    _ => ErrorCode::NoEntry,
-                });
-            }
-            let target: String = dir.readlink_at(&fin.name).ours()?;
-            // The link is visible; where it points is not, when that place is hidden.
-            if Descriptor::leads_to_hidden(&fin.guest, &target) {
-                return Err(ErrorCode::Access);
-            }
-            Ok(Step::Done(target))
-        })
+        ready(self.readlink_at_paths(&path))
     }
 
     fn remove_directory_at(&self, path: String) -> Result<(), ErrorCode> {
@@ -471,23 +254,7 @@ impl ours::GuestDescriptor for Descriptor {
         if !filters_paths() {
             return self.host.remove_directory_at(&path).ours();
         }
-        self.at_entry(&path, Slash::Follow, |dir, fin| {
-            if fin.name == "." || fin.must_be_dir {
-                // What the host answers for `dir/.` and `dir/`; `no-entry` where nothing is
-                // there (`dangling/`).
-                if fin.name != "." {
-                    walk::lstat(dir, &fin.name)?;
-                }
-                return Err(ErrorCode::Invalid);
-            }
-            fin.check_change(dir)?;
-            // It may look empty and hold hidden entries: the host's `not-empty` would tell.
-            // Refused whatever it holds, so the answer says nothing about them.
-            if rules().may_hide_below(&fin.guest) {
-                return Err(ErrorCode::Access);
-            }
-            dir.remove_directory_at(&fin.name).ours().map(Step::Done)
-        })
+        ready(self.remove_directory_at_paths(&path))
     }
 
     fn rename_at(
@@ -501,56 +268,7 @@ impl ours::GuestDescriptor for Descriptor {
         if !filters_paths() {
             return self.host.rename_at(&old_path, &new.host, &new_path).ours();
         }
-        // The host resolves the directories of both paths before it looks at either last
-        // component: their errors come first (`rename:link_to_a/:nothere/x` is `no-entry`).
-        self.resolve_parent(&old_path)?;
-        new.resolve_parent(&new_path)?;
-        self.at_entry(&old_path, Slash::NoFollow, |old_dir, old| {
-            // Once both parents resolve, the host refuses `.` or `..` as either name (`busy`),
-            // then looks for the entry to move, and only then checks the new name:
-            // `rename:missing:file/` is `no-entry`, `rename:missing:.` `busy`.
-            let new_last = new_path.trim_end_matches('/').rsplit('/').next();
-            if matches!(new_last, Some(".." | ".")) {
-                // Resolved whole: a `..` may climb out of the preopen (`not-permitted`).
-                new.at_entry(&new_path, Slash::NoFollow, |_, _| Ok(Step::Done(())))?;
-                return Err(ErrorCode::Busy);
-            }
-            let found = match old.name.as_str() {
-                "." => Err(ErrorCode::Busy),
-                // A file where the app may only pass through is as missing as a missing one.
-                name => walk::lstat(old_dir, name).and_then(|stat| old.check_visible(stat.type_)),
-            };
-            if let Err(code) = found {
-                new.resolve_parent(&new_path)?;
-                return Err(code);
-            }
-            new.at_entry(&new_path, Slash::NoFollow, |new_dir, target| {
-                if old.name == "." || target.name == "." {
-                    // What the host answers for a directory renamed as `.` or onto it.
-                    return Err(ErrorCode::Busy);
-                }
-                old.check_change(old_dir)?;
-                target.check_change(new_dir)?;
-                // Everything below moves with it: the policy must decide it alike under both
-                // names, or the move would reveal or expose it.
-                if !rules().moves_alike(&old.guest, &target.guest) {
-                    return Err(ErrorCode::Access);
-                }
-                // Replacing a directory that looks empty would tell whether it holds hidden
-                // entries.
-                if rules().may_hide_below(&target.guest) && is_directory(new_dir, &target.name) {
-                    return Err(ErrorCode::Access);
-                }
-                if (old.must_be_dir || target.must_be_dir) && !is_directory(old_dir, &old.name) {
-                    return Err(ErrorCode::NotDirectory);
-                }
-                old_dir
-                    .rename_at(&old.name, new_dir, &target.name)
-                    .ours()
-                    .map(Step::Done)
-            })
-            .map(Step::Done)
-        })
+        ready(self.rename_at_paths(&old_path, new, &new_path))
     }
 
     fn symlink_at(&self, old_path: String, new_path: String) -> Result<(), ErrorCode> {
@@ -558,21 +276,7 @@ impl ours::GuestDescriptor for Descriptor {
         if !filters_paths() {
             return self.host.symlink_at(&old_path, &new_path).ours();
         }
-        if old_path.starts_with('/') {
-            // The host refuses an absolute target before it looks at the new path.
-            return Err(ErrorCode::NotPermitted);
-        }
-        // A new name with a trailing `/` is looked up as the host does, following a symlink
-        // (`link_to_dir/` exists: `exist`; `a.txt/`: `not-directory`); nothing is made there.
-        self.at_entry(&new_path, Slash::Follow, |dir, fin| {
-            fin.check_new_name(dir)?;
-            fin.check_change(dir)?;
-            // A link may only point somewhere the app could reach anyway.
-            if old_path.starts_with('/') || Descriptor::leads_to_hidden(&fin.guest, &old_path) {
-                return Err(ErrorCode::NotPermitted);
-            }
-            dir.symlink_at(&old_path, &fin.name).ours().map(Step::Done)
-        })
+        ready(self.symlink_at_paths(&old_path, &new_path))
     }
 
     fn unlink_file_at(&self, path: String) -> Result<(), ErrorCode> {
@@ -580,10 +284,7 @@ impl ours::GuestDescriptor for Descriptor {
         if !filters_paths() {
             return self.host.unlink_file_at(&path).ours();
         }
-        self.at_entry(&path, Slash::Follow, |dir, fin| {
-            fin.check_change(dir)?;
-            dir.unlink_file_at(&fin.name).ours().map(Step::Done)
-        })
+        ready(self.unlink_file_at_paths(&path))
     }
 
     fn is_same_object(&self, other: DescriptorBorrow<'_>) -> bool {
@@ -603,14 +304,7 @@ impl ours::GuestDescriptor for Descriptor {
             return self.host.metadata_hash_at(flags.into(), &path).ours();
         }
         let follow = flags.contains(PathFlags::SYMLINK_FOLLOW);
-        self.at(&path, follow, |dir, fin| {
-            if let Step::Symlink = stat_step(dir, fin, follow)? {
-                return Ok(Step::Symlink);
-            }
-            dir.metadata_hash_at(host::PathFlags::empty(), &fin.name)
-                .ours()
-                .map(Step::Done)
-        })
+        ready(self.metadata_hash_at_paths(follow, &path)).map(Into::into)
     }
 }
 
