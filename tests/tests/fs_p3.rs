@@ -216,13 +216,22 @@ fn hidden_files_are_missing_at_0_3_however_they_are_reached() {
             &["rename", "/data/.env", "/data/env.txt"][..],
             "p3 rename err ErrorCode::NoEntry",
         ),
-        (&["unlink", "/data/sub/.env"], "p3 unlink err ErrorCode::NoEntry"),
-        (&["symlink", ".env", "/data/l2"], "p3 symlink err ErrorCode::NotPermitted"),
+        (
+            &["unlink", "/data/sub/.env"],
+            "p3 unlink err ErrorCode::NoEntry",
+        ),
+        (
+            &["symlink", ".env", "/data/l2"],
+            "p3 symlink err ErrorCode::NotPermitted",
+        ),
     ] {
         assert_eq!(seen(args), [answer], "{args:?}");
     }
     // A renamed parent carries the rule with it: the name-only glob still hides `.env` there.
-    assert_eq!(seen(&["rename", "/data/sub", "/data/moved"]), ["p3 rename ok"]);
+    assert_eq!(
+        seen(&["rename", "/data/sub", "/data/moved"]),
+        ["p3 rename ok"]
+    );
     assert_eq!(
         seen(&["read", "/data/moved/.env"])[0],
         "p3 read err ErrorCode::NoEntry"
@@ -278,7 +287,10 @@ fn a_0_3_listing_is_the_hosts_or_refused() {
     );
     assert_eq!(
         seen(&["list", "/data"]),
-        ["p3 list err ErrorCode::Access", "p2 list ok .env a.txt pub sub"]
+        [
+            "p3 list err ErrorCode::Access",
+            "p2 list ok .env a.txt pub sub"
+        ]
     );
 }
 

@@ -208,6 +208,48 @@ pub async fn run(command: &str, args: &[String]) -> bool {
             };
             print(command, change.await, |()| String::new());
         }
+        // For the benchmarks (0.3 only, one line): `read-bytes PATH` streams the file through
+        // and counts its bytes; `stat-many DIR N` opens, stats and closes `DIR/f00000.txt`...
+        "read-bytes" => {
+            let read = async {
+                let file = open(arg(0), OpenFlags::empty(), DescriptorFlags::READ).await?;
+                let (mut data, done) = file.read_via_stream(0);
+                let mut total = 0u64;
+                let mut buffer = Vec::with_capacity(64 * 1024);
+                loop {
+                    let (status, chunk) = data.read(buffer).await;
+                    total += chunk.len() as u64;
+                    if matches!(status, wasip3::wit_bindgen::StreamResult::Dropped) {
+                        break;
+                    }
+                    buffer = chunk;
+                    buffer.clear();
+                }
+                done.await?;
+                Ok(total)
+            };
+            print("read-bytes", read.await, |n| format!(" {n}"));
+        }
+        "stat-many" => {
+            let stat = async {
+                let (dir, rel) = preopen_of(arg(0))?;
+                let count: usize = arg(1).parse().map_err(|_| ErrorCode::Invalid)?;
+                let mut total = 0;
+                for i in 0..count {
+                    let file = dir
+                        .open_at(
+                            PathFlags::empty(),
+                            format!("{rel}/f{i:05}.txt"),
+                            OpenFlags::empty(),
+                            DescriptorFlags::READ,
+                        )
+                        .await?;
+                    total += file.stat().await?.size;
+                }
+                Ok(total)
+            };
+            print("stat-many", stat.await, |n| format!(" {n}"));
+        }
         _ => return false,
     }
     true
