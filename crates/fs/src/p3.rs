@@ -11,7 +11,12 @@
 //!   file: then the host itself refuses the write (`bad-descriptor`, the error it gives for a
 //!   descriptor opened without `write`).
 //! - `read-via-stream` and `read-directory` hand the app the host's `stream` and `future`
-//!   untouched: no data passes through the adapter.
+//!   untouched: no data passes through the adapter. With path rules, a listing is only the
+//!   host's where the policy can hide nothing in the directory; elsewhere it would have to be
+//!   filtered, in a stream of the adapter's own that a synchronous function cannot produce yet
+//!   (component-model #677), so it answers no entries and `access` ([`refused_listing`]).
+//! - With path rules, every `*-at` function goes through the walk shared with 0.2
+//!   (`crate::paths`, `crate::walk`), awaiting the host's async functions ([`walk::Host`]).
 
 use wit_bindgen::{FutureReader, StreamReader};
 
@@ -23,13 +28,13 @@ use crate::bindings::exports::wasi::filesystem::types::{
 use crate::bindings::wasi::filesystem::{preopens as host_preopens, types as host};
 use crate::bindings::wit_future::FuturePayload;
 use crate::bindings::wit_stream;
-use crate::{Descriptor, check_writes_anywhere, filters_paths, open_changes, rules};
+use crate::{Descriptor, check_writes_anywhere, filters_paths, open_changes, rules, walk};
 use interpose_policy::fs::Access;
 
 pub struct Fs;
 
-/// The host's directory operations for the walk ([`crate::walk::Host`]): its async functions.
-impl crate::walk::Host for host::Descriptor {
+/// The host's directory operations for the walk ([`walk::Host`]): its async functions.
+impl walk::Host for host::Descriptor {
     async fn lstat(&self, name: &str) -> Result<host::DescriptorStat, ErrorCode> {
         self.stat_at(PathFlags::empty(), name.to_owned()).await
     }
