@@ -730,7 +730,10 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
         mode,
         host,
         direct,
-        fixture: fixture(mode, filter.wants("read") || filter.wants("meta"))?,
+        fixture: fixture(
+            mode,
+            filter.wants("read") || filter.wants("meta") || filter.wants("p3"),
+        )?,
         rows: Vec::new(),
         log,
         runner,
@@ -1041,6 +1044,60 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
         )?;
         let deterministic = side_of(&suite.runner, &deterministic, interpose_tests::programs::P3)?;
         let no_secrets = side_of(&suite.runner, &no_secrets, interpose_tests::programs::P3)?;
+        let readonly_p3 = side_of(&suite.runner, &readonly, interpose_tests::programs::P3)?;
+        let path20_p3 = side_of(&suite.runner, &path20, interpose_tests::programs::P3)?;
+        // Files through 0.3 (`fs-p3`, `fs-paths-p3`): the rows of groups 1 and 2. The file's
+        // stream is the host's, so a read should cost what it costs directly.
+        for (suffix, label, composed, goal) in [
+            (
+                "readonly",
+                "readonly.json",
+                &readonly_p3,
+                Goal::AtMost(1.02),
+            ),
+            ("path20", "20 path globs", &path20_p3, Goal::Report),
+        ] {
+            suite.measure_with(
+                &direct_p3,
+                Case {
+                    group: "p3",
+                    id: format!("p3-read-{suffix}"),
+                    title: "Streamed file read through 0.3 (read-via-stream, 64 KiB reads)".into(),
+                    size: human_bytes(mode.read_bytes),
+                    policy: label.into(),
+                    args: vec!["read-bytes".into(), "/data/docs/big.bin".into()],
+                    env: Vec::new(),
+                    composed: Ok(composed),
+                    batch: mode.read_batch,
+                    samples: samples * 2,
+                    how: How::Run,
+                    goal,
+                    same_output: true,
+                },
+            )?;
+            suite.measure_with(
+                &direct_p3,
+                Case {
+                    group: "p3",
+                    id: format!("p3-meta-open-stat-close-{suffix}"),
+                    title: "Open + stat + close of small files through 0.3".into(),
+                    size: format!("{} files", mode.files),
+                    policy: label.into(),
+                    args: vec![
+                        "stat-many".into(),
+                        "/data/many".into(),
+                        mode.files.to_string(),
+                    ],
+                    env: Vec::new(),
+                    composed: Ok(composed),
+                    batch: 1,
+                    samples,
+                    how: How::Run,
+                    goal: Goal::Report,
+                    same_output: true,
+                },
+            )?;
+        }
         for (id, title, args, policy, composed, batch) in [
             (
                 "p3-instantiate-env",

@@ -52,8 +52,16 @@ pub const ENV_P3: Adapter = row(&interpose_adapters::ENV_P3, &[], &[]);
 /// without the path-checking code, so it is smaller; it refuses to run with path globs.
 pub const FS: Adapter = row(&interpose_adapters::FS, &[], &[]);
 
+/// `fs` for an app's WASI 0.3 `wasi:filesystem`: the same `fs` section, decided by the same code;
+/// the streams and futures of files and listings stay the host's.
+pub const FS_P3: Adapter = row(&interpose_adapters::FS_P3, &[], &[]);
+
 /// Modes, preopens and `allow`/`deny` path globs.
 pub const FS_PATHS: Adapter = row(&interpose_adapters::FS_PATHS, &[], &[]);
+
+/// `fs-paths` for WASI 0.3: the same path rules through the same walk. A listing of a directory
+/// where the policy may hide an entry answers `access` (a filtered listing cannot be made yet).
+pub const FS_PATHS_P3: Adapter = row(&interpose_adapters::FS_PATHS_P3, &[], &[]);
 
 pub const CLOCKS: Adapter = row(&interpose_adapters::CLOCKS, REPORTS, &[]);
 
@@ -168,6 +176,8 @@ pub const ALL: &[&Adapter] = &[
     &ENV_P3,
     &FS,
     &FS_PATHS,
+    &FS_P3,
+    &FS_PATHS_P3,
     &CLOCKS,
     &CLOCKS_P3,
     &RANDOM,
@@ -208,7 +218,7 @@ pub fn version(name: &str) -> Option<&str> {
 pub enum Release {
     /// 0.2.x: every adapter and stub.
     P2,
-    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`, `sockets`) and the denial
+    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`, `sockets`, `fs`) and the denial
     /// component's 0.3 rows; no stubs yet.
     P3,
 }
@@ -272,6 +282,8 @@ pub fn at_release(adapter: &'static Adapter, release: Release) -> Option<&'stati
             "clocks" => Some(&CLOCKS_P3),
             "random" => Some(&RANDOM_P3),
             "sockets" => Some(&SOCKETS_P3),
+            "fs" => Some(&FS_P3),
+            "fs-paths" => Some(&FS_PATHS_P3),
             _ => None,
         },
     }

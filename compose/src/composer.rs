@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use interpose_policy::Policy;
 use interpose_policy::compiled::{self, CompiledPolicy, Route};
-use wac_graph::types::{Interface, InterfaceId, ItemKind, Package, SubtypeChecker, Types, World};
+use wac_graph::types::{
+    Interface, InterfaceId, ItemKind, Package, SubtypeChecker, Type, Types, World,
+};
 use wac_graph::{CompositionGraph, EncodeOptions, NodeId, PackageId};
 
 use crate::adapters::{self, Adapter, unversioned};
@@ -284,7 +286,10 @@ impl Composer {
 /// An import whose WIT `use`s a type of another (`wasi:http/types` a clock's `duration`) brings
 /// that other interface along wherever it goes, for the type. When the policy denies the other
 /// interface, its functions must not come along with it: the dependency is narrowed to the
-/// interface's types, so the output imports no function of what the policy denies.
+/// interface's types, so the output imports no function of what the policy denies. So it is when
+/// an adapter serves the other interface and it defines no resource (a clock's `datetime` or
+/// `instant`, for the host's `wasi:filesystem/types`): the host's clock is not imported for a
+/// record type.
 fn narrow_denied_type_dependencies(
     types: &mut Types,
     app_world: &World,
@@ -292,7 +297,16 @@ fn narrow_denied_type_dependencies(
 ) {
     let denied: BTreeSet<&str> = decisions
         .iter()
-        .filter(|(_, decision)| **decision == Decision::Deny)
+        .filter(|(name, decision)| match decision {
+            Decision::Deny => true,
+            Decision::Adapter(_) => app_world.imports.get(*name).is_some_and(|kind| {
+                matches!(kind, ItemKind::Instance(id) if !types[*id]
+                    .exports
+                    .values()
+                    .any(|kind| matches!(kind, ItemKind::Type(Type::Resource(_)))))
+            }),
+            _ => false,
+        })
         .map(|(name, _)| name.as_str())
         .collect();
     let mut narrowed = HashMap::new();

@@ -434,8 +434,8 @@ fn served_at(
         },
         "wasi:filesystem/types" | "wasi:filesystem/preopens" => match &policy.fs {
             Some(fs) if fs.mode == FsMode::Deny => Decision::Deny,
-            Some(fs) if fs.filters_paths() => Decision::Adapter(&adapters::FS_PATHS),
-            Some(_) => Decision::Adapter(&adapters::FS),
+            Some(fs) if fs.filters_paths() => adapter(&adapters::FS_PATHS)?,
+            Some(_) => adapter(&adapters::FS)?,
             None => unmentioned,
         },
         // Each clock goes through the adapter only if the policy changes it (virtual or denied:

@@ -152,7 +152,7 @@ fn plan_cases_exist() {
             vec!["wasi:clocks/monotonic-clock@0.3.0"],
             vec![],
         ),
-        // No 0.3 adapter for files: refused, not passed to the host.
+        // 0.3 files under a read-only `fs` section: the `fs-p3` adapter.
         (
             "wasi-0-3-files",
             include_str!("../../policies/readonly.json"),
@@ -161,6 +161,32 @@ fn plan_cases_exist() {
                 "wasi:filesystem/types@0.3.2",
                 "wasi:filesystem/preopens@0.3.2",
             ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        // Path globs at 0.3: the `fs-paths-p3` adapter.
+        (
+            "wasi-0-3-files-globs",
+            r#"{"fs": {"deny": ["**/.env"]}}"#,
+            vec![
+                "wasi:cli/environment@0.3.2",
+                "wasi:filesystem/types@0.3.2",
+                "wasi:filesystem/preopens@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        // An app reaching files through both versions: one `fs` section, the adapter of each
+        // release.
+        (
+            "mixed-0-2-and-0-3-files",
+            include_str!("../../policies/readonly.json"),
+            [
+                &files[..],
+                &[
+                    "wasi:filesystem/types@0.3.2",
+                    "wasi:filesystem/preopens@0.3.2",
+                ],
+            ]
+            .concat(),
             vec!["wasi:cli/run@0.3.2"],
         ),
         // What a strict policy passes through reaches the host at 0.3 too; a 0.3 "null" stream

@@ -11,14 +11,64 @@
 //! Every component is checked against the policy before the host is asked about it: a hidden
 //! directory cannot be passed through, even with `..` after it, and a hidden name answers
 //! `no-entry` without the host being asked, exactly like a missing one.
+//!
+//! One walk for both WASI releases: it asks the host through [`Host`], a few directory
+//! operations with `async` methods. At 0.3 they are the host's async functions; at 0.2 the
+//! host's functions are synchronous, so every future here is ready when first polled, and the
+//! 0.2 adapter drives the walk with [`ready`].
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 
 use crate::bindings::exports::wasi::filesystem::types::ErrorCode;
 use crate::bindings::wasi::filesystem::types as host;
-use crate::convert::IntoOurs;
 use crate::rules;
 use interpose_policy::fs::{Access, join};
+
+/// What the walk, and the operations on the entry it finds, ask of a host directory: one
+/// component each, never following a symlink. Implemented for the host descriptor of each
+/// release (`p2.rs`, `p3.rs`); the names differ from the host's own functions on purpose.
+pub(crate) trait Host: Sized {
+    /// `stat-at` without `symlink-follow`.
+    async fn lstat(&self, name: &str) -> Result<host::DescriptorStat, ErrorCode>;
+    /// `open-at` without `symlink-follow`.
+    async fn open(
+        &self,
+        name: &str,
+        open_flags: host::OpenFlags,
+        flags: host::DescriptorFlags,
+    ) -> Result<Self, ErrorCode>;
+    async fn readlink(&self, name: &str) -> Result<String, ErrorCode>;
+    async fn kind(&self) -> Result<host::DescriptorType, ErrorCode>;
+    async fn mkdir(&self, name: &str) -> Result<(), ErrorCode>;
+    /// `set-times-at` without `symlink-follow`.
+    async fn touch(
+        &self,
+        name: &str,
+        atime: &host::NewTimestamp,
+        mtime: &host::NewTimestamp,
+    ) -> Result<(), ErrorCode>;
+    /// `link-at` without `symlink-follow`.
+    async fn link(&self, name: &str, to: &Self, new_name: &str) -> Result<(), ErrorCode>;
+    async fn rename(&self, name: &str, to: &Self, new_name: &str) -> Result<(), ErrorCode>;
+    async fn symlink(&self, target: &str, name: &str) -> Result<(), ErrorCode>;
+    async fn unlink(&self, name: &str) -> Result<(), ErrorCode>;
+    async fn rmdir(&self, name: &str) -> Result<(), ErrorCode>;
+    /// `metadata-hash-at` without `symlink-follow`.
+    async fn hash(&self, name: &str) -> Result<host::MetadataHashValue, ErrorCode>;
+}
+
+/// The value of a future that is ready when first polled: the walk at 0.2, whose host calls
+/// are synchronous. It never waits; a future that would is a bug, and stops the adapter.
+#[cfg_attr(feature = "p3", allow(dead_code))]
+pub fn ready<T>(future: impl Future<Output = T>) -> T {
+    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(value) => value,
+        Poll::Pending => unreachable!("interpose: a WASI 0.2 host call waited"),
+    }
+}
 
 /// Symlinks followed while resolving one path, as in POSIX's `SYMLOOP_MAX`.
 const MAX_SYMLINKS: usize = 40;
@@ -77,8 +127,8 @@ impl Dir<'_> {
 }
 
 /// The host's `stat` of the entry `name` of `dir`, not following a symlink.
-pub fn lstat(dir: &host::Descriptor, name: &str) -> Result<host::DescriptorStat, ErrorCode> {
-    dir.stat_at(host::PathFlags::empty(), name).ours()
+pub async fn lstat(dir: &host::Descriptor, name: &str) -> Result<host::DescriptorStat, ErrorCode> {
+    dir.lstat(name).await
 }
 
 /// Refusals before any lookup, with the codes the host itself returns.
@@ -101,14 +151,14 @@ fn components(path: &str) -> impl DoubleEndedIterator<Item = String> + '_ {
 /// Resolves `path` below the directory `base` (guest path `guest`, reached with `access`) and
 /// runs `op` on its final component. `follow`: a final symlink is followed; `slash`: what a
 /// trailing `/` means.
-pub fn at<T>(
+pub async fn at<T>(
     base: &host::Descriptor,
     guest: &str,
     access: Access,
     path: &str,
     follow: bool,
     slash: Slash,
-    mut op: impl FnMut(&host::Descriptor, &Final) -> Result<Step<T>, ErrorCode>,
+    mut op: impl AsyncFnMut(&host::Descriptor, &Final) -> Result<Step<T>, ErrorCode>,
 ) -> Result<T, ErrorCode> {
     check_syntax(path)?;
     let mut dirs = vec![Dir {
@@ -119,38 +169,6 @@ pub fn at<T>(
     let mut pending: VecDeque<String> = components(path).collect();
     let mut trailing = path.ends_with('/');
     let mut followed = 0;
-    // Reads the symlink `name` in `dir` and puts its target's components in front of `pending`.
-    // `Err(None)`: it is not a symlink (any more).
-    let mut splice = |dir: &host::Descriptor,
-                      name: &str,
-                      pending: &mut VecDeque<String>,
-                      trailing: &mut bool|
-     -> Result<(), Option<ErrorCode>> {
-        followed += 1;
-        if followed > MAX_SYMLINKS {
-            return Err(Some(ErrorCode::Loop));
-        }
-        let target: String = dir.readlink_at(name).ours().map_err(|code| match code {
-            // Not a symlink, or gone.
-            ErrorCode::Invalid | ErrorCode::NoEntry => None,
-            // E.g. `not-permitted` for an absolute target, as the host answers.
-            code => Some(code),
-        })?;
-        if target.starts_with('/') {
-            // The host refuses absolute targets too.
-            return Err(Some(ErrorCode::NotPermitted));
-        }
-        if target.is_empty() {
-            return Err(Some(ErrorCode::NoEntry));
-        }
-        if pending.is_empty() && target.ends_with('/') {
-            *trailing = true;
-        }
-        for part in components(&target).rev() {
-            pending.push_front(part);
-        }
-        Ok(())
-    };
     loop {
         let Some(part) = pending.pop_front() else {
             // Only `.`-like components remained after a symlink: the directory itself.
@@ -175,7 +193,7 @@ pub fn at<T>(
                 access: dir.access,
                 must_be_dir: true,
             };
-            return match op(dir.host(), &fin)? {
+            return match op(dir.host(), &fin).await? {
                 Step::Done(done) => Ok(done),
                 // `.` is never a symlink.
                 Step::Symlink => Err(ErrorCode::Loop),
@@ -193,13 +211,15 @@ pub fn at<T>(
             other => other,
         };
         if !last {
-            let opened = dir.host().open_at(
-                host::PathFlags::empty(),
-                &part,
-                host::OpenFlags::DIRECTORY,
-                host::DescriptorFlags::READ,
-            );
-            match opened.ours() {
+            let opened = dir
+                .host()
+                .open(
+                    &part,
+                    host::OpenFlags::DIRECTORY,
+                    host::DescriptorFlags::READ,
+                )
+                .await;
+            match opened {
                 Ok(handle) => dirs.push(Dir {
                     handle: Handle::Owned(handle),
                     guest,
@@ -207,7 +227,15 @@ pub fn at<T>(
                 }),
                 // A no-follow open of a symlink fails: it may be one.
                 Err(code @ (ErrorCode::Loop | ErrorCode::NotDirectory)) => {
-                    match splice(dir.host(), &part, &mut pending, &mut trailing) {
+                    match splice(
+                        dir.host(),
+                        &part,
+                        &mut pending,
+                        &mut trailing,
+                        &mut followed,
+                    )
+                    .await
+                    {
                         Ok(()) => {}
                         // A symlink a moment ago, swapped meanwhile: look again (the retries
                         // count as symlinks followed, so they end).
@@ -222,13 +250,21 @@ pub fn at<T>(
         }
         if trailing {
             // Must be a directory; a symlink is followed whatever the flags say.
-            match lstat(dir.host(), &part) {
+            match lstat(dir.host(), &part).await {
                 // `mkdir` does not follow it: something is there (`exist`), as for a file.
                 Ok(stat)
                     if stat.type_ == host::DescriptorType::SymbolicLink
                         && slash == Slash::Follow =>
                 {
-                    match splice(dir.host(), &part, &mut pending, &mut trailing) {
+                    match splice(
+                        dir.host(),
+                        &part,
+                        &mut pending,
+                        &mut trailing,
+                        &mut followed,
+                    )
+                    .await
+                    {
                         Ok(()) => {}
                         Err(None) => pending.push_front(part),
                         Err(Some(code)) => return Err(code),
@@ -251,10 +287,18 @@ pub fn at<T>(
             access,
             must_be_dir: trailing,
         };
-        match op(dir.host(), &fin) {
+        match op(dir.host(), &fin).await {
             Ok(Step::Done(done)) => return Ok(done),
             Ok(Step::Symlink) | Err(ErrorCode::Loop) if follow || trailing => {
-                match splice(dir.host(), &fin.name, &mut pending, &mut trailing) {
+                match splice(
+                    dir.host(),
+                    &fin.name,
+                    &mut pending,
+                    &mut trailing,
+                    &mut followed,
+                )
+                .await
+                {
                     Ok(()) => {}
                     // Not a symlink any more (swapped meanwhile): look again.
                     Err(None) => pending.push_front(fin.name),
@@ -265,4 +309,39 @@ pub fn at<T>(
             Err(code) => return Err(code),
         }
     }
+}
+
+/// Reads the symlink `name` in `dir` and puts its target's components in front of `pending`.
+/// `Err(None)`: it is not a symlink (any more).
+async fn splice(
+    dir: &host::Descriptor,
+    name: &str,
+    pending: &mut VecDeque<String>,
+    trailing: &mut bool,
+    followed: &mut usize,
+) -> Result<(), Option<ErrorCode>> {
+    *followed += 1;
+    if *followed > MAX_SYMLINKS {
+        return Err(Some(ErrorCode::Loop));
+    }
+    let target: String = dir.readlink(name).await.map_err(|code| match code {
+        // Not a symlink, or gone.
+        ErrorCode::Invalid | ErrorCode::NoEntry => None,
+        // E.g. `not-permitted` for an absolute target, as the host answers.
+        code => Some(code),
+    })?;
+    if target.starts_with('/') {
+        // The host refuses absolute targets too.
+        return Err(Some(ErrorCode::NotPermitted));
+    }
+    if target.is_empty() {
+        return Err(Some(ErrorCode::NoEntry));
+    }
+    if pending.is_empty() && target.ends_with('/') {
+        *trailing = true;
+    }
+    for part in components(&target).rev() {
+        pending.push_front(part);
+    }
+    Ok(())
 }

@@ -21,10 +21,16 @@
 //! - `p3 resolve NAME`: the async 0.3 `resolve-addresses` of NAME: how many addresses, or the
 //!   error.
 //! - `p3 preopens`: how many 0.3 preopens there are, and their names.
+//! - Files (module `fs`): `read PATH`, `write PATH TEXT`, `write-readonly PATH TEXT`,
+//!   `stat PATH`, `list DIR` (each through 0.3, then through std's 0.2), and `mkdir`, `rmdir`,
+//!   `unlink`, `symlink TARGET PATH`, `rename FROM TO` (0.3 only); for the benchmarks,
+//!   `read-bytes PATH` and `stat-many DIR N`.
 //!
 //! Natively it is an empty library, so that the workspace builds.
 
 #![cfg(target_arch = "wasm32")]
+
+mod fs;
 
 use std::collections::HashMap;
 
@@ -75,6 +81,7 @@ impl wasip3::exports::cli::run::Guest for App {
                     println!("p3 preopen {name}");
                 }
             }
+            Some(command) if fs::run(command, &args[2..]).await => {}
             other => {
                 eprintln!(
                     "usage: p3 env | time [WAIT_MS] | random | connect ADDR | resolve NAME | \
