@@ -318,3 +318,75 @@ fn read_only_with_globs_refuses_changes_at_0_3() {
     );
     assert_eq!(fs_tree::snapshot(dir.path()), before);
 }
+
+/// The race of `tests/fs_races.rs` at 0.3: a host thread keeps swapping the allowed `sub/x` with
+/// `sub/lnk`, a symlink to the denied `secret`, which holds a secret at the same place, while the
+/// app reads `sub/x/KEY` through 0.3 in a loop. The walk opens each directory without following
+/// it, so the app sees the public file or nothing, never the secret.
+#[test]
+fn a_host_thread_swapping_in_a_symlink_cannot_redirect_a_0_3_read() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    const KEY: &str = "a/b/c/d/e/f/g/h/key.pem";
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in [
+        (format!("sub/x/{KEY}"), "public"),
+        (format!("secret/{KEY}"), "SECRET"),
+    ] {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    std::os::unix::fs::symlink("../secret", dir.path().join("sub/lnk")).unwrap();
+    let component = compose(
+        programs::P3,
+        r#"{"fs": {"allow": ["/data/**"], "deny": ["/data/secret"]}}"#,
+    );
+    let path = format!("/data/sub/x/{KEY}");
+    let (x, spare, lnk) = (
+        dir.path().join("sub/x"),
+        dir.path().join("sub/x.swap"),
+        dir.path().join("sub/lnk"),
+    );
+    let stop = AtomicBool::new(false);
+    let (seen, rounds) = std::thread::scope(|s| {
+        let swapper = s.spawn(|| {
+            let start = Instant::now();
+            let mut rounds = 0u64;
+            while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(60) {
+                let _ = std::fs::rename(&x, &spare);
+                let _ = std::fs::rename(&lnk, &x);
+                let _ = std::fs::rename(&x, &lnk);
+                let _ = std::fs::rename(&spare, &x);
+                rounds += 1;
+            }
+            rounds
+        });
+        let seen = observe(&component, dir.path(), &["read-loop", &path, "2000"]);
+        stop.store(true, Ordering::Relaxed);
+        (seen, swapper.join().unwrap())
+    });
+    eprintln!("{seen:?} with {rounds} swap rounds");
+    assert!(
+        !seen.iter().any(|l| l.contains("SECRET")),
+        "a swap redirected a checked path: {seen:?}"
+    );
+    assert!(
+        seen.contains(&"p3 read-loop ok public".to_owned()),
+        "{seen:?}"
+    );
+
+    // The baseline: swapped for the link, the host follows it to the secret; the adapter does
+    // not.
+    std::fs::rename(&x, &spare).unwrap();
+    std::fs::rename(&lnk, &x).unwrap();
+    assert_eq!(
+        observe(programs::P3, dir.path(), &["read-loop", &path, "1"]),
+        ["p3 read-loop ok SECRET"]
+    );
+    assert_eq!(
+        observe(&component, dir.path(), &["read-loop", &path, "1"]),
+        ["p3 read-loop err ErrorCode::NoEntry"]
+    );
+}

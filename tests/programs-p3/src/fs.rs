@@ -208,6 +208,25 @@ pub async fn run(command: &str, args: &[String]) -> bool {
             };
             print(command, change.await, |()| String::new());
         }
+        // `read-loop PATH N`: reads it N times through 0.3 and prints each distinct answer
+        // once, sorted (`p3 read-loop ok hello`, `p3 read-loop err ErrorCode::NoEntry`).
+        "read-loop" => {
+            let rounds: usize = arg(1).parse().unwrap_or(0);
+            let mut seen = std::collections::BTreeSet::new();
+            for _ in 0..rounds {
+                let read = async {
+                    let file = open(arg(0), OpenFlags::empty(), DescriptorFlags::READ).await?;
+                    read_all(&file).await
+                };
+                seen.insert(match read.await {
+                    Ok(bytes) => format!("ok {}", String::from_utf8_lossy(&bytes)),
+                    Err(e) => format!("err {e:?}"),
+                });
+            }
+            for answer in seen {
+                println!("p3 read-loop {answer}");
+            }
+        }
         // For the benchmarks (0.3 only, one line): `read-bytes PATH` streams the file through
         // and counts its bytes; `stat-many DIR N` opens, stats and closes `DIR/f00000.txt`...
         "read-bytes" => {

@@ -23,7 +23,8 @@
 //! - `p3 preopens`: how many 0.3 preopens there are, and their names.
 //! - Files (module `fs`): `read PATH`, `write PATH TEXT`, `write-readonly PATH TEXT`,
 //!   `stat PATH`, `list DIR` (each through 0.3, then through std's 0.2), and `mkdir`, `rmdir`,
-//!   `unlink`, `symlink TARGET PATH`, `rename FROM TO` (0.3 only); for the benchmarks,
+//!   `unlink`, `symlink TARGET PATH`, `rename FROM TO`, `read-loop PATH N` (0.3 only); for the
+//!   benchmarks,
 //!   `read-bytes PATH` and `stat-many DIR N`.
 //!
 //! Natively it is an empty library, so that the workspace builds.
