@@ -170,6 +170,19 @@ pub const SOCKETS_P3: Adapter = Adapter {
     decided: &[],
 };
 
+/// `http` and `http-headers` for WASI 0.3: the same allowlist and header changes (the same rules
+/// code) on 0.3's `wasi:http/client`. It wraps nothing else: the app's requests and responses are
+/// the host's, and a request whose headers change is replaced by a new host request at `send`,
+/// with the app's body stream moved over.
+pub const HTTP_P3: Adapter = Adapter {
+    name: "http-p3",
+    component: interpose_adapters::HTTP_P3,
+    interfaces: &["wasi:http/client"],
+    wasi: "0.3.0",
+    private: &[],
+    decided: &[],
+};
+
 /// Standard streams when one is `"null"`: it provides the app's `wasi:io/streams` too.
 pub const STDIO: Adapter = Adapter {
     name: "stdio",
@@ -317,6 +330,7 @@ pub const ALL: &[&Adapter] = &[
     &HTTP_HEADERS,
     &SOCKETS,
     &SOCKETS_P3,
+    &HTTP_P3,
     &STDIO,
     &STDIO_FILES,
     &STDIO_SOCKETS,
@@ -346,7 +360,7 @@ pub fn version(name: &str) -> Option<&str> {
 pub enum Release {
     /// 0.2.x: every adapter and stub.
     P2,
-    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`, `sockets`) and the denial
+    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`, `sockets`, `http`) and the denial
     /// component's 0.3 rows; no stubs yet.
     P3,
 }
@@ -389,6 +403,8 @@ pub fn at_release(adapter: &'static Adapter, release: Release) -> Option<&'stati
             "clocks" => Some(&CLOCKS_P3),
             "random" => Some(&RANDOM_P3),
             "sockets" => Some(&SOCKETS_P3),
+            // One adapter at 0.3: it does not need to wrap `wasi:http/types` to change headers.
+            "http" | "http-headers" => Some(&HTTP_P3),
             _ => None,
         },
     }

@@ -14,7 +14,7 @@ mod deny;
 /// (name, package, its features) of every adapter. `fs` is built twice: `fs-paths` checks path
 /// globs, `fs` leaves that code out (see `crates/fs/Cargo.toml`); so are `http` (`http-headers`
 /// also rewrites headers) and `stdio` (`stdio-files`, `stdio-sockets` and `stdio-files-sockets` also wrap the
-/// filesystem, TCP sockets or both), and so are `env`, `clocks`, `random` and `sockets` (their `-p3` builds
+/// filesystem, TCP sockets or both), and so are `env`, `clocks`, `random`, `sockets` and `http` (their `-p3` builds
 /// export WASI 0.3).
 const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("env", "interpose-env", &[]),
@@ -23,6 +23,7 @@ const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("clocks-p3", "interpose-clocks", &["interpose-clocks/p3"]),
     ("random-p3", "interpose-random", &["interpose-random/p3"]),
     ("sockets-p3", "interpose-sockets", &["interpose-sockets/p3"]),
+    ("http-p3", "interpose-http", &["interpose-http/p3"]),
     ("fs", "interpose-fs", &[]),
     ("fs-paths", "interpose-fs", &["interpose-fs/paths"]),
     ("clocks", "interpose-clocks", &[]),

@@ -405,8 +405,8 @@ fn a_strict_policy_denies_0_3_clocks_and_random() {
     }
     // What has no 0.3 adapter or denial is refused, not passed to the host.
     let app = interpose_tests::component_importing(&[(
-        "wasi:cli/stdout@0.3.0",
-        "write-via-stream",
+        "wasi:clocks/timezone@0.3.0",
+        "display",
         "(func)",
     )]);
     let strict = interpose_tests::policy(r#"{"default": "deny"}"#);
@@ -635,5 +635,66 @@ fn the_0_2_clocks_behind_the_0_3_adapter_are_the_policys_even_when_the_app_has_n
             .any(|i| i.starts_with("wasi:clocks/wall-clock")
                 || i.starts_with("wasi:clocks/system-clock")),
         "{imports:?}"
+    );
+}
+
+/// Denied standard streams at 0.3: reading or writing one stops the app with the denial
+/// component's line naming the stream and its key (the host would have taken or given the
+/// bytes), while the streams the policy leaves alone work. A `"null"` stream cannot be made at
+/// 0.3 yet: refused at compose time, never passed through.
+#[test]
+fn denied_0_3_streams_stop_the_app_and_null_ones_are_refused() {
+    let input = RunOptions {
+        stdin: Some(b"from the host".to_vec()),
+        ..RunOptions::default()
+    };
+    // The baseline: the host takes and gives the bytes.
+    let outcome = run_ok(programs::P3, &["stdout", "hello"]);
+    assert_eq!(
+        stdout_lines(&outcome),
+        ["hello", "p3 stdout-written true Ok(())"]
+    );
+    let outcome = run_with(programs::P3, &["stdin"], input.clone());
+    assert_eq!(
+        lines(&outcome, "p3"),
+        ["stdin-read \"from the host\"", "stdin-done Ok(())"]
+    );
+
+    let component = composed_with(r#"{"stdio": {"stdin": "deny", "stderr": "deny"}}"#);
+    let routes = interpose::inspect(&component).unwrap().routes;
+    for (import, route) in &routes {
+        if import.starts_with("wasi:cli/stdin@0.3.") || import.starts_with("wasi:cli/stderr@0.3.") {
+            assert_eq!(route, &Route::Denied, "{import}");
+        }
+    }
+    let outcome = run_ok(&component, &["stdout", "hello"]);
+    assert_eq!(
+        stdout_lines(&outcome),
+        ["hello", "p3 stdout-written true Ok(())"]
+    );
+    for (args, interface, key) in [
+        (&["stdin"][..], "wasi:cli/stdin", "stdio.stdin"),
+        (&["stderr", "leaked"], "wasi:cli/stderr", "stdio.stderr"),
+    ] {
+        let outcome = run_with(&component, args, input.clone());
+        let stderr = String::from_utf8_lossy(&outcome.stderr);
+        assert!(outcome.trap.is_some(), "{args:?}: no trap: {outcome:?}");
+        assert!(
+            stderr.contains(&format!(
+                "interpose: the policy denies `{interface}` (key `{key}`)"
+            )),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("leaked"), "{stderr}");
+        assert!(stdout_lines(&outcome).is_empty(), "{outcome:?}");
+    }
+
+    let error = Composer::new(interpose_tests::policy(r#"{"stdio": {"stdout": "null"}}"#))
+        .compose(programs::P3)
+        .err()
+        .expect("a null 0.3 stdout composed");
+    assert!(
+        error.to_string().contains("`wasi:cli/stdout@0.3."),
+        "{error}"
     );
 }
