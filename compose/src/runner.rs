@@ -65,9 +65,10 @@ pub struct RunOptions {
     pub preopens: Vec<Preopen>,
     /// Grant the host's network (TCP, UDP, name lookup); the policy may still deny it.
     pub network: bool,
-    /// Grant outgoing HTTP requests (`wasi:http/outgoing-handler` and `wasi:http/types`, sent by
-    /// wasmtime's own client); the policy may still filter or deny them. Without it, an app that
-    /// imports `wasi:http` cannot be instantiated.
+    /// Grant outgoing HTTP requests (0.2's `wasi:http/outgoing-handler` and `wasi:http/types`,
+    /// 0.3's `wasi:http/client`, sent by wasmtime's own client); the policy may still filter or
+    /// deny them. Without it, an app that imports them cannot be instantiated (0.3's
+    /// `wasi:http/types` are always there: data, no capability).
     pub http: bool,
     /// The app's stdin: these bytes; without them, this process's stdin if `inherit_stdin`,
     /// else an empty stream.
