@@ -108,6 +108,20 @@ impl fmt::Display for Unattenuable {
                      handler) can be passed through or denied, not checked"
                 )?
             }
+            // Denied and inherited streams are served at 0.3: what is refused is `"null"`.
+            Some(version)
+                if adapters::release(version) == Some(Release::P3)
+                    && matches!(
+                        interface,
+                        "wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr"
+                    ) =>
+            {
+                write!(
+                    f,
+                    ": at WASI 0.3, interpose cannot make a `\"null\"` stream yet, only pass the \
+                     host's through (`\"inherit\"`) or deny it"
+                )?
+            }
             Some(version) if adapters::release(version) == Some(Release::P3) => write!(
                 f,
                 ": at WASI 0.3, interpose can only pass it through to the host yet"
