@@ -183,6 +183,19 @@ pub const HTTP_P3: Adapter = Adapter {
     decided: &[],
 };
 
+/// `"null"` standard streams at WASI 0.3: an empty stdin, a stdout and stderr that discard what
+/// the app writes, each with a future that says `ok` (two components composed in one: see
+/// `crates/stdio-p3`). Nothing reaches the host, and the other streams stay where the policy
+/// sends them.
+pub const STDIO_P3: Adapter = Adapter {
+    name: "stdio-p3",
+    component: interpose_adapters::STDIO_P3,
+    interfaces: &["wasi:cli/stdin", "wasi:cli/stdout", "wasi:cli/stderr"],
+    wasi: "0.3.0",
+    private: &[],
+    decided: &[],
+};
+
 /// Standard streams when one is `"null"`: it provides the app's `wasi:io/streams` too.
 pub const STDIO: Adapter = Adapter {
     name: "stdio",
@@ -331,6 +344,7 @@ pub const ALL: &[&Adapter] = &[
     &SOCKETS,
     &SOCKETS_P3,
     &HTTP_P3,
+    &STDIO_P3,
     &STDIO,
     &STDIO_FILES,
     &STDIO_SOCKETS,
@@ -405,6 +419,7 @@ pub fn at_release(adapter: &'static Adapter, release: Release) -> Option<&'stati
             "sockets" => Some(&SOCKETS_P3),
             // One adapter at 0.3: it does not need to wrap `wasi:http/types` to change headers.
             "http" | "http-headers" => Some(&HTTP_P3),
+            "stdio" => Some(&STDIO_P3),
             _ => None,
         },
     }

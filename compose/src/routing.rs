@@ -108,20 +108,6 @@ impl fmt::Display for Unattenuable {
                      handler) can be passed through or denied, not checked"
                 )?
             }
-            // Denied and inherited streams are served at 0.3: what is refused is `"null"`.
-            Some(version)
-                if adapters::release(version) == Some(Release::P3)
-                    && matches!(
-                        interface,
-                        "wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr"
-                    ) =>
-            {
-                write!(
-                    f,
-                    ": at WASI 0.3, interpose cannot make a `\"null\"` stream yet, only pass the \
-                     host's through (`\"inherit\"`) or deny it"
-                )?
-            }
             Some(version) if adapters::release(version) == Some(Release::P3) => write!(
                 f,
                 ": at WASI 0.3, interpose can only pass it through to the host yet"
@@ -352,8 +338,10 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
         return Some(decision);
     }
     match decision {
-        // A "null" stream is one of interpose's own, which it cannot make at 0.3 yet.
-        Decision::Host if null_stream(policy, interface) => None,
+        // A "null" stream is one of interpose's own: the `stdio-p3` adapter's at 0.3.
+        Decision::Host if null_stream(policy, interface) => {
+            Some(Decision::Adapter(&adapters::STDIO_P3))
+        }
         Decision::Host | Decision::Unknown { .. } => Some(decision),
         Decision::Deny => interpose_adapters::deniable_import(import).map(|_| decision),
         Decision::Adapter(adapter) => (adapter.release() == Release::P3

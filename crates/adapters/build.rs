@@ -24,6 +24,13 @@ const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("random-p3", "interpose-random", &["interpose-random/p3"]),
     ("sockets-p3", "interpose-sockets", &["interpose-sockets/p3"]),
     ("http-p3", "interpose-http", &["interpose-http/p3"]),
+    // `stdio-p3` is two components, composed below into one adapter (see `crates/stdio-p3`).
+    ("stdio-p3-front", "interpose-stdio-p3", &[]),
+    (
+        "stdio-p3-sink",
+        "interpose-stdio-p3",
+        &["interpose-stdio-p3/sink"],
+    ),
     ("fs", "interpose-fs", &[]),
     ("fs-paths", "interpose-fs", &["interpose-fs/paths"]),
     ("clocks", "interpose-clocks", &[]),
@@ -77,6 +84,9 @@ fn main() {
             .unwrap_or_else(|e| panic!("making a component of the {name} adapter: {e:?}"));
         let file = out.join(format!("{name}.wasm"));
         std::fs::write(&file, strip_custom_sections(&component)).unwrap();
+        if name.starts_with("stdio-p3-") {
+            continue;
+        }
         writeln!(
             consts,
             "/// The `{name}` adapter component.\npub const {}: &[u8] = include_bytes!({:?});",
@@ -85,9 +95,35 @@ fn main() {
         )
         .unwrap();
     }
+    let front = std::fs::read(out.join("stdio-p3-front.wasm")).unwrap();
+    let sink = std::fs::read(out.join("stdio-p3-sink.wasm")).unwrap();
+    let file = out.join("stdio-p3.wasm");
+    std::fs::write(&file, plug(&front, &sink)).unwrap();
+    writeln!(
+        consts,
+        "/// The `stdio-p3` adapter component.\npub const STDIO_P3: &[u8] = include_bytes!({:?});",
+        file.display()
+    )
+    .unwrap();
     let wit = interpose_guest_build::workspace_root().join("wit");
     consts.push_str(&deny::build(&wit, &out));
     std::fs::write(out.join("adapters.rs"), consts).unwrap();
+}
+
+/// `socket` with its imports that `plug` exports filled by `plug`'s instance; its other imports
+/// are the composition's, its exports the composition's.
+fn plug(socket: &[u8], plug: &[u8]) -> Vec<u8> {
+    use wac_graph::types::Package;
+    use wac_graph::{CompositionGraph, EncodeOptions};
+    let mut graph = CompositionGraph::new();
+    let socket = Package::from_bytes("socket", None, socket.to_vec(), graph.types_mut()).unwrap();
+    let socket = graph.register_package(socket).unwrap();
+    let plug = Package::from_bytes("plug", None, plug.to_vec(), graph.types_mut()).unwrap();
+    let plug = graph.register_package(plug).unwrap();
+    wac_graph::plug(&mut graph, vec![plug], socket).unwrap();
+    graph
+        .encode(EncodeOptions::default())
+        .unwrap_or_else(|e| panic!("composing stdio-p3: {e:?}"))
 }
 
 /// `wasm` (a component or a core module) without its custom sections, at any depth: names and
