@@ -280,6 +280,21 @@ fn plan_cases_exist() {
             vec!["wasi:clocks/timezone@0.3.2"],
             vec!["wasi:cli/run@0.3.2"],
         ),
+        // Denied standard streams at 0.3: rows of the denial component (reading or writing stops
+        // the app), and no terminal.
+        (
+            "wasi-0-3-stdio-denied",
+            r#"{"stdio": {"stdin": "deny", "stdout": "inherit", "stderr": "deny"}}"#,
+            vec![
+                "wasi:cli/stdin@0.3.2",
+                "wasi:cli/stdout@0.3.2",
+                "wasi:cli/stderr@0.3.2",
+                "wasi:cli/terminal-stdin@0.3.2",
+                "wasi:cli/terminal-stderr@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        // A "null" stream at 0.3: the `stdio-p3` adapter's.
         (
             "wasi-0-3-null-stream",
             r#"{"stdio": {"stdout": "null"}}"#,
