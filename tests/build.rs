@@ -60,22 +60,34 @@ fn main() {
         .unwrap();
     }
     consts += "}\n";
-    let built = interpose_guest_build::build(
-        &["interpose-test-programs-p3"],
-        &[],
-        interpose_guest_build::Kind::Cdylib,
-        "wasm32-wasip2",
-        &["tests/programs-p3"],
-    );
-    let path = built.join("interpose_test_programs_p3.wasm");
-    assert!(path.exists(), "{} was not built", path.display());
-    writeln!(
-        consts,
-        "\n/// The WASI 0.3 test app (`tests/programs-p3`): exports `wasi:cli/run@0.3.x`, imports \
-         WASI 0.3 and 0.2.\npub const P3: &[u8] = include_bytes!({:?});",
-        path.display()
-    )
-    .unwrap();
+    // Built twice, with and without `http`: one output file, copied away after each build.
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    for (name, features, doc) in [
+        ("P3", &[][..], "imports WASI 0.3 and 0.2"),
+        (
+            "P3_HTTP",
+            &["interpose-test-programs-p3/http"][..],
+            "with the `get` and `post` commands, so it imports 0.3's `wasi:http` too",
+        ),
+    ] {
+        let built = interpose_guest_build::build(
+            &["interpose-test-programs-p3"],
+            features,
+            interpose_guest_build::Kind::Cdylib,
+            "wasm32-wasip2",
+            &["tests/programs-p3"],
+        );
+        let path = built.join("interpose_test_programs_p3.wasm");
+        assert!(path.exists(), "{} was not built", path.display());
+        let copy = out.join(format!("{}.wasm", name.to_lowercase()));
+        std::fs::copy(&path, &copy).unwrap();
+        writeln!(
+            consts,
+            "\n/// The WASI 0.3 test app (`tests/programs-p3`): exports `wasi:cli/run@0.3.x`, \
+             {doc}.\npub const {name}: &[u8] = include_bytes!({:?});",
+            copy.display()
+        )
+        .unwrap();
+    }
     std::fs::write(out.join("programs.rs"), consts).unwrap();
 }

@@ -100,6 +100,18 @@ pub const SOCKETS: Adapter = row(&interpose_adapters::SOCKETS, &[], &[]);
 /// `wasi:sockets/types` and `ip-name-lookup`; the streams and futures of a socket stay the host's.
 pub const SOCKETS_P3: Adapter = row(&interpose_adapters::SOCKETS_P3, &[], &[]);
 
+/// `http` and `http-headers` for WASI 0.3: the same allowlist and header changes (the same rules
+/// code) on 0.3's `wasi:http/client`. It wraps nothing else: the app's requests and responses are
+/// the host's, and a request whose headers change is replaced by a new host request at `send`,
+/// with the app's body stream moved over.
+pub const HTTP_P3: Adapter = row(&interpose_adapters::HTTP_P3, &[], &[]);
+
+/// `"null"` standard streams at WASI 0.3: an empty stdin, a stdout and stderr that discard what
+/// the app writes, each with a future that says `ok` (two components composed in one: see
+/// `crates/stdio-p3`). Nothing reaches the host, and the other streams stay where the policy
+/// sends them.
+pub const STDIO_P3: Adapter = row(&interpose_adapters::STDIO_P3, &[], &[]);
+
 /// Standard streams when one is `"null"`: it provides the app's `wasi:io/streams` too.
 pub const STDIO: Adapter = row(&interpose_adapters::STDIO, STREAMS_PRIVATE, &[]);
 
@@ -186,6 +198,8 @@ pub const ALL: &[&Adapter] = &[
     &HTTP_HEADERS,
     &SOCKETS,
     &SOCKETS_P3,
+    &HTTP_P3,
+    &STDIO_P3,
     &STDIO,
     &STDIO_FILES,
     &STDIO_SOCKETS,
@@ -218,7 +232,8 @@ pub fn version(name: &str) -> Option<&str> {
 pub enum Release {
     /// 0.2.x: every adapter and stub.
     P2,
-    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`, `sockets`, `fs`) and the denial
+    /// 0.3.x: the adapters built for it (`env`, `clocks`, `random`, `sockets`, `fs`, `http`,
+    /// `stdio`) and the denial
     /// component's 0.3 rows; no stubs yet.
     P3,
 }
@@ -284,6 +299,9 @@ pub fn at_release(adapter: &'static Adapter, release: Release) -> Option<&'stati
             "sockets" => Some(&SOCKETS_P3),
             "fs" => Some(&FS_P3),
             "fs-paths" => Some(&FS_PATHS_P3),
+            // One adapter at 0.3: it does not need to wrap `wasi:http/types` to change headers.
+            "http" | "http-headers" => Some(&HTTP_P3),
+            "stdio" => Some(&STDIO_P3),
             _ => None,
         },
     }

@@ -215,7 +215,12 @@ impl fmt::Display for Plan {
                 None => writeln!(f, "{}: {}", planned.import, decision(planned.decision))?,
             }
         }
-        if let Some(stdio) = &self.stdio {
+        // The 0.2 stream owner's rules; 0.3's `"null"` streams are `stdio-p3`'s, listed above.
+        let owner_serves_the_app = self
+            .imports
+            .iter()
+            .any(|p| matches!(p.decision, Decision::Adapter(a) if OWN_STREAMS.contains(&a)));
+        if let Some(stdio) = self.stdio.as_ref().filter(|_| owner_serves_the_app) {
             let rule = |r: StreamRule| match r {
                 StreamRule::Inherit => "inherit",
                 StreamRule::Null => "null",
@@ -378,10 +383,12 @@ pub fn plan(policy: &Policy, imports: &[String], exports: &[String]) -> Result<P
         serves_http,
     };
     // With streams of interpose's own, files and TCP sockets the app reaches are wrapped too.
+    // Only at 0.2: 0.3's streams are the component model's, which never meet `wasi:io`'s.
     let reaches = |prefix: &str| {
         imports.iter().any(|import| {
             let interface = unversioned(import);
-            interface.starts_with(prefix)
+            adapters::release(import) == Some(adapters::Release::P2)
+                && interface.starts_with(prefix)
                 && adapters::wrapped_source(interface)
                 && routing::inner(policy, import, &base).is_some_and(|d| d != Decision::Deny)
         })
@@ -401,6 +408,7 @@ pub fn plan(policy: &Policy, imports: &[String], exports: &[String]) -> Result<P
             .iter()
             .filter(|(import, decision)| {
                 adapters::STREAM_SOURCES.contains(&unversioned(import))
+                    && adapters::release(import) == Some(adapters::Release::P2)
                     && *decision != Decision::Deny
                     && !matches!(decision, Decision::Adapter(a) if adapters::OWN_STREAMS.contains(a))
             })

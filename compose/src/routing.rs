@@ -97,6 +97,17 @@ impl fmt::Display for Unattenuable {
                     ": interpose knows no `{interface}` in WASI 0.3, so it cannot attenuate it"
                 )?
             }
+            Some(version)
+                if adapters::release(version) == Some(Release::P3)
+                    && interface == "wasi:http/handler" =>
+            {
+                write!(
+                    f,
+                    ": at WASI 0.3, interpose checks the requests an app sends with \
+                     `wasi:http/client`; an imported `wasi:http/handler` (a middleware's next \
+                     handler) can be passed through or denied, not checked"
+                )?
+            }
             Some(version) if adapters::release(version) == Some(Release::P3) => write!(
                 f,
                 ": at WASI 0.3, interpose can only pass it through to the host yet"
@@ -327,8 +338,10 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
         return Some(decision);
     }
     match decision {
-        // A "null" stream is one of interpose's own, which it cannot make at 0.3 yet.
-        Decision::Host if null_stream(policy, interface) => None,
+        // A "null" stream is one of interpose's own: the `stdio-p3` adapter's at 0.3.
+        Decision::Host if null_stream(policy, interface) => {
+            Some(Decision::Adapter(&adapters::STDIO_P3))
+        }
         Decision::Host | Decision::Unknown { .. } => Some(decision),
         Decision::Deny => interpose_adapters::deniable_import(import).map(|_| decision),
         Decision::Adapter(adapter) => {
@@ -416,6 +429,10 @@ fn served_at(
         // requests of the adapter's own, though. With HTTP denied, the types are the denial
         // component's (requests can be built, and are refused when sent), so the output does not
         // need HTTP from its host; unless the app serves HTTP with the host's types.
+        // At 0.3 the types are the host's whatever the policy: they are data (building a request
+        // reaches nothing), `http-p3` changes headers at `send` without wrapping them, and a denied
+        // `send` refuses requests of the host's with `HTTP-request-denied`.
+        "wasi:http/types" if release == Release::P3 => Decision::Host,
         "wasi:http/types" => match &policy.http {
             Some(http) if http.rewrites_headers() => Decision::Adapter(&adapters::HTTP_HEADERS),
             _ if http_denied && !app.serves_http => Decision::Deny,
@@ -460,8 +477,9 @@ fn served_at(
         "wasi:http/outgoing-handler" => match &policy.http {
             Some(HttpPolicy::Host) => Decision::Host,
             Some(HttpPolicy::Deny) => Decision::Deny,
-            Some(http) if http.rewrites_headers() => Decision::Adapter(&adapters::HTTP_HEADERS),
-            Some(HttpPolicy::Rules(_)) => Decision::Adapter(&adapters::HTTP),
+            // At 0.3, `http-p3` for both (`client` only: an imported `handler` is refused).
+            Some(http) if http.rewrites_headers() => adapter(&adapters::HTTP_HEADERS)?,
+            Some(HttpPolicy::Rules(_)) => adapter(&adapters::HTTP)?,
             None => unmentioned,
         },
         i if i.starts_with("wasi:sockets/") && interpose_adapters::deniable(i).is_some() => {

@@ -15,7 +15,7 @@ use wasmtime_wasi::p2::bindings::sync::CommandPre;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::p3::bindings::CommandPre as P3CommandPre;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use wasmtime_wasi_http::{WasiHttp, WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Why a component could not be run. A trap or a non-zero exit of the app is not an error: it is
 /// reported in [`RunOutcome`].
@@ -65,9 +65,10 @@ pub struct RunOptions {
     pub preopens: Vec<Preopen>,
     /// Grant the host's network (TCP, UDP, name lookup); the policy may still deny it.
     pub network: bool,
-    /// Grant outgoing HTTP requests (`wasi:http/outgoing-handler` and `wasi:http/types`, sent by
-    /// wasmtime's own client); the policy may still filter or deny them. Without it, an app that
-    /// imports `wasi:http` cannot be instantiated.
+    /// Grant outgoing HTTP requests (0.2's `wasi:http/outgoing-handler` and `wasi:http/types`,
+    /// 0.3's `wasi:http/client`, sent by wasmtime's own client); the policy may still filter or
+    /// deny them. Without it, an app that imports them cannot be instantiated (0.3's
+    /// `wasi:http/types` are always there: data, no capability).
     pub http: bool,
     /// The app's stdin: these bytes; without them, this process's stdin if `inherit_stdin`,
     /// else an empty stream.
@@ -126,7 +127,7 @@ pub struct Runner {
     http_linker: Linker<Host>,
     /// WASI 0.2 and 0.3 on an async store, for components that use WASI 0.3.
     async_linker: Linker<Host>,
-    /// `async_linker` plus `wasi:http` (0.2).
+    /// `async_linker` plus `wasi:http` (0.2 and 0.3's `client`).
     async_http_linker: Linker<Host>,
     /// Where compiled components are kept between processes, if anywhere.
     cache: Option<cache::CompileCache>,
@@ -183,9 +184,22 @@ impl Runner {
         let mut async_linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut async_linker).map_err(wasmtime_error)?;
         wasmtime_wasi::p3::add_to_linker(&mut async_linker).map_err(wasmtime_error)?;
+        // WASI 0.3's `wasi:http/types` on every async store: data, no capability (a request built
+        // with them goes nowhere without `client`), and what a composed 0.3 app under a denied
+        // `http` imports, its requests refused at `send`.
+        wasmtime_wasi_http::p3::bindings::http::types::add_to_linker::<_, WasiHttp>(
+            &mut async_linker,
+            Host::http,
+        )
+        .map_err(wasmtime_error)?;
         let mut async_http_linker = async_linker.clone();
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut async_http_linker)
             .map_err(wasmtime_error)?;
+        wasmtime_wasi_http::p3::bindings::http::client::add_to_linker::<_, WasiHttp>(
+            &mut async_http_linker,
+            Host::http,
+        )
+        .map_err(wasmtime_error)?;
         Ok(Runner {
             engine,
             linker,

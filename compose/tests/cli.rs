@@ -495,11 +495,11 @@ fn inspect_shows_the_policy_and_what_reaches_the_host() {
 }
 
 /// An app importing a WASI 0.3 interface that no adapter or denial of interpose attenuates the
-/// way a `"null"` stdout asks (a stream of its own cannot be made yet), and
+/// way a frozen wall clock asks (the host's time zone would tell the real one), and
 /// `wasi:cli/environment@0.2.0`, which the `env` adapter serves.
 fn app_importing_wasi_0_3() -> Vec<u8> {
     interpose_tests::component_importing(&[
-        ("wasi:cli/stdout@0.3.0", "write-via-stream", "(func)"),
+        ("wasi:clocks/timezone@0.3.0", "display", "(func)"),
         (
             "wasi:cli/environment@0.2.0",
             "get-arguments",
@@ -512,16 +512,19 @@ fn app_importing_wasi_0_3() -> Vec<u8> {
 fn compose_refuses_a_section_it_cannot_enforce_on_an_import() {
     let ws = Workspace::new();
     ws.write("app.wasm", &app_importing_wasi_0_3());
-    ws.write("policy.json", br#"{"stdio": {"stdout": "null"}}"#);
+    ws.write(
+        "policy.json",
+        br#"{"clocks": {"wall": {"frozen": "2024-01-01T00:00:00Z"}}}"#,
+    );
     let out = ws.run(&["compose", "-p", "policy.json", "app.wasm"]);
-    assert_fails(&out, "`wasi:cli/stdout@0.3.0`");
+    assert_fails(&out, "`wasi:clocks/timezone@0.3.0`");
     assert_fails(&out, "at WASI 0.3, interpose can only pass it through");
-    assert_fails(&out, "remove the `stdio` section");
+    assert_fails(&out, "remove the `clocks` section");
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
     assert!(!ws.path().join("app.composed.wasm").exists());
     assert_fails(
         &ws.run(&["run", "-p", "policy.json", "app.wasm"]),
-        "`wasi:cli/stdout@0.3.0`",
+        "`wasi:clocks/timezone@0.3.0`",
     );
 }
 

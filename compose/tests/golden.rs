@@ -266,13 +266,13 @@ fn compose_errors_read_well() {
         ),
         (
             "wasi-0-3-under-a-section",
-            importing(&[("wasi:cli/stdout@0.3.0", "write-via-stream", u64_fn)]),
-            r#"{"stdio": {"stdout": "null"}}"#,
+            importing(&[("wasi:clocks/timezone@0.3.0", "display", u64_fn)]),
+            r#"{"clocks": {"wall": {"frozen": "2024-01-01T00:00:00Z"}}}"#,
         ),
         // A strict policy would deny it, and interpose has no 0.3 adapter or denial for it.
         (
-            "wasi-0-3-stdout-under-strict",
-            importing(&[("wasi:cli/stdout@0.3.0", "write-via-stream", u64_fn)]),
+            "wasi-0-3-timezone-under-strict",
+            importing(&[("wasi:clocks/timezone@0.3.0", "display", u64_fn)]),
             r#"{"default": "deny"}"#,
         ),
         (

@@ -242,7 +242,7 @@ fn plan_cases_exist() {
             ],
             vec!["wasi:cli/run@0.3.2"],
         ),
-        // Requests can be built (all but `request.new`, which traps) and are refused when sent.
+        // Requests are built with the host's types (data, no capability) and refused when sent.
         (
             "wasi-0-3-http-denied",
             r#"{"http": "deny"}"#,
@@ -253,6 +253,29 @@ fn plan_cases_exist() {
             "wasi-0-3-serving-http-denied",
             r#"{"http": "deny"}"#,
             vec!["wasi:http/types@0.3.2"],
+            vec!["wasi:http/handler@0.3.2"],
+        ),
+        // The 0.3 build of the http adapter, by the same rules, with or without header changes:
+        // `client` through it, the types the host's.
+        (
+            "wasi-0-3-http-allowlist",
+            r#"{"http": {"allow": [{"authority": "example.com", "methods": ["GET"]}]}}"#,
+            vec!["wasi:http/types@0.3.2", "wasi:http/client@0.3.2"],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        (
+            "wasi-0-3-http-headers",
+            r#"{"http": {"allow": [{"authority": "api.example.com",
+                "set-headers": {"authorization": "Bearer 0123abcd"}, "strip-headers": ["cookie"]}]}}"#,
+            vec!["wasi:http/types@0.3.2", "wasi:http/client@0.3.2"],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        // A middleware's imported next handler is not checked at 0.3: refused under an
+        // allowlist, never passed through.
+        (
+            "wasi-0-3-http-handler-imported",
+            r#"{"http": {"allow": [{"authority": "example.com"}]}}"#,
+            vec!["wasi:http/types@0.3.2", "wasi:http/handler@0.3.2"],
             vec!["wasi:http/handler@0.3.2"],
         ),
         // The 0.3 build of the sockets adapter, by the same rules.
@@ -283,6 +306,21 @@ fn plan_cases_exist() {
             vec!["wasi:clocks/timezone@0.3.2"],
             vec!["wasi:cli/run@0.3.2"],
         ),
+        // Denied standard streams at 0.3: rows of the denial component (reading or writing stops
+        // the app), and no terminal.
+        (
+            "wasi-0-3-stdio-denied",
+            r#"{"stdio": {"stdin": "deny", "stdout": "inherit", "stderr": "deny"}}"#,
+            vec![
+                "wasi:cli/stdin@0.3.2",
+                "wasi:cli/stdout@0.3.2",
+                "wasi:cli/stderr@0.3.2",
+                "wasi:cli/terminal-stdin@0.3.2",
+                "wasi:cli/terminal-stderr@0.3.2",
+            ],
+            vec!["wasi:cli/run@0.3.2"],
+        ),
+        // A "null" stream at 0.3: the `stdio-p3` adapter's.
         (
             "wasi-0-3-null-stream",
             r#"{"stdio": {"stdout": "null"}}"#,

@@ -14,7 +14,7 @@ mod deny;
 /// (name, package, its features) of every adapter. `fs` is built twice: `fs-paths` checks path
 /// globs, `fs` leaves that code out (see `crates/fs/Cargo.toml`); so are `http` (`http-headers`
 /// also rewrites headers) and `stdio` (`stdio-files`, `stdio-sockets` and `stdio-files-sockets` also wrap the
-/// filesystem, TCP sockets or both), and so are `env`, `clocks`, `random`, `sockets` and `fs` (their `-p3` builds
+/// filesystem, TCP sockets or both), and so are `env`, `clocks`, `random`, `sockets`, `fs` and `http` (their `-p3` builds
 /// export WASI 0.3).
 const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("env", "interpose-env", &[]),
@@ -28,6 +28,14 @@ const ADAPTERS: &[(&str, &str, &[&str])] = &[
         "fs-paths-p3",
         "interpose-fs",
         &["interpose-fs/p3", "interpose-fs/paths"],
+    ),
+    ("http-p3", "interpose-http", &["interpose-http/p3"]),
+    // `stdio-p3` is two components, composed below into one adapter (see `crates/stdio-p3`).
+    ("stdio-p3-front", "interpose-stdio-p3", &[]),
+    (
+        "stdio-p3-sink",
+        "interpose-stdio-p3",
+        &["interpose-stdio-p3/sink"],
     ),
     ("fs", "interpose-fs", &[]),
     ("fs-paths", "interpose-fs", &["interpose-fs/paths"]),
@@ -83,6 +91,9 @@ fn main() {
             .unwrap_or_else(|e| panic!("making a component of the {name} adapter: {e:?}"));
         let file = out.join(format!("{name}.wasm"));
         std::fs::write(&file, strip_custom_sections(&component)).unwrap();
+        if name.starts_with("stdio-p3-") {
+            continue;
+        }
         let (imports, exports) = world_names(name, &component);
         let constant = name.to_uppercase().replace('-', "_");
         writeln!(
@@ -94,6 +105,21 @@ fn main() {
         .unwrap();
         all.push(constant);
     }
+    // `stdio-p3`: its two halves as one component.
+    let front = std::fs::read(out.join("stdio-p3-front.wasm")).unwrap();
+    let sink = std::fs::read(out.join("stdio-p3-sink.wasm")).unwrap();
+    let file = out.join("stdio-p3.wasm");
+    let component = plug(&front, &sink);
+    std::fs::write(&file, &component).unwrap();
+    let (imports, exports) = world_names("stdio-p3", &component);
+    writeln!(
+        consts,
+        "/// The `stdio-p3` adapter component.\npub const STDIO_P3: Component = Component {{\n    \
+         name: \"stdio-p3\",\n    bytes: include_bytes!({file:?}),\n    imports: &{imports:?},\n    \
+         exports: &{exports:?},\n}};",
+    )
+    .unwrap();
+    all.push("STDIO_P3".to_owned());
     writeln!(
         consts,
         "/// Every adapter component, as built.\npub const COMPONENTS: &[&Component] = &[{}];",
@@ -133,6 +159,22 @@ fn world_names(name: &str, component: &[u8]) -> (Vec<String>, Vec<String>) {
         "the {name} adapter must export one WASI version, not {versions:?}"
     );
     (imports, exports)
+}
+
+/// `socket` with its imports that `plug` exports filled by `plug`'s instance; its other imports
+/// are the composition's, its exports the composition's.
+fn plug(socket: &[u8], plug: &[u8]) -> Vec<u8> {
+    use wac_graph::types::Package;
+    use wac_graph::{CompositionGraph, EncodeOptions};
+    let mut graph = CompositionGraph::new();
+    let socket = Package::from_bytes("socket", None, socket.to_vec(), graph.types_mut()).unwrap();
+    let socket = graph.register_package(socket).unwrap();
+    let plug = Package::from_bytes("plug", None, plug.to_vec(), graph.types_mut()).unwrap();
+    let plug = graph.register_package(plug).unwrap();
+    wac_graph::plug(&mut graph, vec![plug], socket).unwrap();
+    graph
+        .encode(EncodeOptions::default())
+        .unwrap_or_else(|e| panic!("composing stdio-p3: {e:?}"))
 }
 
 /// `wasm` (a component or a core module) without its custom sections, at any depth: names and

@@ -19,12 +19,16 @@ const LIFETIME: Duration = Duration::from_secs(120);
 /// names lowercased.
 type Received = (String, Vec<(String, String)>);
 
+/// The body of each request received, as far as its `content-length` says (empty without one).
+type Bodies = Arc<Mutex<Vec<Vec<u8>>>>;
+
 /// A one-thread HTTP/1.1 server on 127.0.0.1 that answers `200 ok` to everything and records
 /// each request. It stops when dropped, after `MAX_CONNECTIONS` connections, or after
 /// `LIFETIME`, whichever comes first.
 struct Server {
     port: u16,
     seen: Arc<Mutex<Vec<Received>>>,
+    bodies: Bodies,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -35,9 +39,10 @@ impl Server {
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let bodies = Bodies::default();
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (seen, stop) = (seen.clone(), stop.clone());
+            let (seen, bodies, stop) = (seen.clone(), bodies.clone(), stop.clone());
             std::thread::spawn(move || {
                 let deadline = Instant::now() + LIFETIME;
                 let mut served = 0;
@@ -48,7 +53,7 @@ impl Server {
                     match listener.accept() {
                         Ok((stream, _)) => {
                             served += 1;
-                            answer(stream, &seen);
+                            answer(stream, &seen, &bodies);
                         }
                         Err(e) if e.kind() == ErrorKind::WouldBlock => {
                             std::thread::sleep(Duration::from_millis(10));
@@ -61,6 +66,7 @@ impl Server {
         Server {
             port,
             seen,
+            bodies,
             stop,
             thread: Some(thread),
         }
@@ -78,6 +84,15 @@ impl Server {
     fn received(&self) -> Vec<Received> {
         self.seen.lock().unwrap().clone()
     }
+
+    /// The bodies received, as text.
+    fn bodies(&self) -> Vec<String> {
+        let bodies = self.bodies.lock().unwrap();
+        bodies
+            .iter()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .collect()
+    }
 }
 
 impl Drop for Server {
@@ -89,9 +104,10 @@ impl Drop for Server {
     }
 }
 
-/// Reads the request line and headers (at most 16 KiB, 5 s), records the request line, then
-/// replies: recording first, so the test sees the line as soon as the app has its answer.
-fn answer(mut stream: TcpStream, seen: &Mutex<Vec<Received>>) -> Option<()> {
+/// Reads the request line and headers (at most 16 KiB, 5 s) and a body of `content-length`
+/// bytes, records them, then replies: recording first, so the test sees the request as soon as
+/// the app has its answer.
+fn answer(mut stream: TcpStream, seen: &Mutex<Vec<Received>>, bodies: &Bodies) -> Option<()> {
     stream.set_nonblocking(false).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut head = Vec::new();
@@ -102,15 +118,33 @@ fn answer(mut stream: TcpStream, seen: &Mutex<Vec<Received>>) -> Option<()> {
             Ok(n) => head.extend_from_slice(&buf[..n]),
         }
     }
-    let text = String::from_utf8_lossy(&head);
+    let head_end = head
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(head.len(), |at| at + 4);
+    let text = String::from_utf8_lossy(&head[..head_end]).into_owned();
     let mut lines = text.lines();
     let line = lines.next()?;
     let line = line.strip_suffix(" HTTP/1.1").unwrap_or(line).to_owned();
-    let headers = lines
+    let headers: Vec<(String, String)> = lines
         .take_while(|l| !l.is_empty())
         .filter_map(|l| l.split_once(':'))
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
         .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(0)
+        .min(1 << 20);
+    let mut body = head[head_end..].to_vec();
+    while body.len() < length {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&buf[..n]),
+        }
+    }
+    bodies.lock().unwrap().push(body);
     seen.lock().unwrap().push((line, headers));
     let _ =
         stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
@@ -461,4 +495,196 @@ fn requests_work_when_the_apps_streams_are_interposes() {
         ]
     );
     assert_eq!(a.seen(), ["GET /x", "POST /x"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// WASI 0.3: `programs::P3_HTTP` (`get`, `post`) through the `http-p3` adapter.
+
+/// Runs the 0.3 app with `args` on a host that grants HTTP if `http`; its stdout lines starting
+/// with `p3 `, without it.
+fn p3(component: &[u8], args: &[&str], http: bool) -> Vec<String> {
+    let options = RunOptions {
+        args: ["app"].iter().chain(args).map(|a| a.to_string()).collect(),
+        http,
+        stdio: Stdio::Capture,
+        ..RunOptions::default()
+    };
+    let outcome = runner().run(component, &options).unwrap();
+    assert!(
+        outcome.trap.is_none() && outcome.exit_code == 0,
+        "{outcome:?}\nstderr: {}",
+        String::from_utf8_lossy(&outcome.stderr)
+    );
+    stdout_lines(&outcome)
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("p3 ").map(str::to_owned))
+        .collect()
+}
+
+/// What the 0.3 app prints for a request the server answered.
+fn p3_ok() -> Vec<String> {
+    [
+        "http-new ok",
+        "http-status 200",
+        "http-body ok",
+        "http-transmitted Ok(())",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// What it prints for a request refused at `send`.
+fn p3_denied() -> Vec<String> {
+    ["http-new ok", "http-send err ErrorCode::HttpRequestDenied"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+#[test]
+fn at_0_3_only_allowed_requests_leave_the_app() {
+    let server = Server::start();
+    let json = format!(
+        r#"{{"http": {{"allow": [{{"authority": "127.0.0.1:{}", "methods": ["GET"],
+            "paths": ["/ok"]}}]}}}}"#,
+        server.port
+    );
+    let composition = Composer::new(policy(&json))
+        .compose(programs::P3_HTTP)
+        .unwrap();
+    let plugged: Vec<String> = composition.plugged().into_iter().map(|(a, _)| a).collect();
+    assert_eq!(plugged, ["http-p3"]);
+    let routes = interpose::inspect(&composition.component).unwrap().routes;
+    let route = |prefix: &str| {
+        routes
+            .iter()
+            .find(|(name, _)| name.starts_with(prefix))
+            .map(|(_, route)| route.clone())
+    };
+    assert_eq!(
+        route("wasi:http/client@0.3."),
+        Some(Route::Adapter("http-p3".into()))
+    );
+    assert_eq!(route("wasi:http/types@0.3."), Some(Route::Host));
+
+    let component = &composition.component;
+    assert_eq!(p3(component, &["get", &server.url("/ok")], true), p3_ok());
+    // Another path, another method: refused at `send`, never sent.
+    assert_eq!(
+        p3(component, &["get", &server.url("/other")], true),
+        p3_denied()
+    );
+    // The refused request is dropped with its body unread: the app's body task sees its stream
+    // closed.
+    let mut denied_post = p3_denied();
+    denied_post.push("http-body-write short".into());
+    assert_eq!(
+        p3(component, &["post", &server.url("/ok"), "data"], true),
+        denied_post
+    );
+    assert_eq!(server.seen(), ["GET /ok"]);
+    // Unchanged, the app's own request reaches the server: its headers as it set them.
+    assert_eq!(
+        p3(component, &["get", &server.url("/ok"), "x-app=yes"], true),
+        p3_ok()
+    );
+    let got = server.received();
+    assert_eq!(header(&got[1], "x-app"), ["yes"], "{got:?}");
+}
+
+#[test]
+fn at_0_3_a_rule_sets_and_strips_headers_and_the_body_is_moved_over() {
+    let (api, other) = (Server::start(), Server::start());
+    let json = format!(
+        r#"{{"http": {{"allow": [
+            {{"authority": "127.0.0.1:{}", "schemes": ["http"],
+              "set-headers": {{"Authorization": "Bearer injected"}}, "strip-headers": ["cookie"]}},
+            {{"authority": "127.0.0.1:{}"}}
+        ]}}}}"#,
+        api.port, other.port
+    );
+    let composition = Composer::new(policy(&json))
+        .compose(programs::P3_HTTP)
+        .unwrap();
+    let plugged: Vec<String> = composition.plugged().into_iter().map(|(a, _)| a).collect();
+    assert_eq!(plugged, ["http-p3"]);
+    let app_headers = [
+        "authorization=Bearer forged",
+        "cookie=session=1",
+        "x-app=yes",
+    ];
+    let run = |url: String, body: Option<&str>| {
+        let mut args = vec![if body.is_some() { "post" } else { "get" }.to_owned(), url];
+        args.extend(body.map(str::to_owned));
+        args.extend(app_headers.iter().map(|h| h.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        p3(&composition.component, &args, true)
+    };
+    let body = "a body of the app's, streamed";
+    for (url, body) in [(api.url("/v1"), Some(body)), (api.url("/v2"), None)] {
+        let lines = run(url, body);
+        assert_eq!(lines, p3_ok());
+        assert!(!lines.iter().any(|l| l.contains("injected")), "{lines:?}");
+    }
+    assert_eq!(run(other.url("/v1"), Some(body)), p3_ok());
+    // The rule's server got the injected credential instead of the app's, no cookie, and the
+    // app's body through the new request.
+    let got = api.received();
+    assert_eq!(got.len(), 2, "{got:?}");
+    for request in &got {
+        assert_eq!(header(request, "authorization"), ["Bearer injected"]);
+        assert!(header(request, "cookie").is_empty(), "{got:?}");
+        assert_eq!(header(request, "x-app"), ["yes"]);
+    }
+    assert_eq!(api.seen(), ["POST /v1", "GET /v2"]);
+    assert_eq!(api.bodies(), [body, ""]);
+    // The other rule changes nothing: the credential never goes there.
+    let got = other.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(header(&got[0], "authorization"), ["Bearer forged"]);
+    assert_eq!(header(&got[0], "cookie"), ["session=1"]);
+    assert_eq!(other.bodies(), [body]);
+}
+
+#[test]
+fn at_0_3_denied_http_answers_at_send_and_imports_no_client() {
+    let server = Server::start();
+    for json in [
+        r#"{"http": "deny"}"#,
+        r#"{"default": "deny", "stdio": {"stdout": "inherit"}, "env": {}}"#,
+    ] {
+        let component = compose(programs::P3_HTTP, json);
+        let imports = interpose::inspect(&component).unwrap().imports;
+        assert!(
+            !imports.iter().any(|i| i.starts_with("wasi:http/client")),
+            "{json}: {imports:?}"
+        );
+        // The host's types build the request; no host HTTP is needed, and `send` refuses it.
+        assert_eq!(
+            p3(&component, &["get", &server.url("/x")], false),
+            p3_denied(),
+            "{json}"
+        );
+    }
+    assert!(server.seen().is_empty());
+}
+
+#[test]
+fn at_0_3_an_imported_handler_is_refused_under_an_allowlist() {
+    let app = interpose_tests::component_importing(&[
+        ("wasi:http/types@0.3.2", "f", "(func)"),
+        ("wasi:http/handler@0.3.2", "handle", "(func)"),
+    ]);
+    let error = match Composer::new(policy(
+        r#"{"http": {"allow": [{"authority": "example.com"}]}}"#,
+    ))
+    .compose(&app)
+    {
+        Ok(_) => panic!("an imported handler composed under an allowlist"),
+        Err(error) => error,
+    };
+    let text = error.to_string();
+    assert!(
+        text.contains("`wasi:http/handler@0.3.2`") && text.contains("not checked"),
+        "{text}"
+    );
 }

@@ -419,8 +419,8 @@ fn a_strict_policy_denies_0_3_clocks_and_random() {
     }
     // What has no 0.3 adapter or denial is refused, not passed to the host.
     let app = interpose_tests::component_importing(&[(
-        "wasi:cli/stdout@0.3.0",
-        "write-via-stream",
+        "wasi:clocks/timezone@0.3.0",
+        "display",
         "(func)",
     )]);
     let strict = interpose_tests::policy(r#"{"default": "deny"}"#);
@@ -657,5 +657,98 @@ fn the_0_2_clocks_behind_the_0_3_adapter_are_the_policys_even_when_the_app_has_n
             .any(|i| i.starts_with("wasi:clocks/wall-clock")
                 || i.starts_with("wasi:clocks/system-clock")),
         "{imports:?}"
+    );
+}
+
+/// Denied standard streams at 0.3: reading or writing one stops the app with the denial
+/// component's line naming the stream and its key (the host would have taken or given the
+/// bytes), while the streams the policy leaves alone work.
+#[test]
+fn denied_0_3_streams_stop_the_app() {
+    let input = RunOptions {
+        stdin: Some(b"from the host".to_vec()),
+        ..RunOptions::default()
+    };
+    // The baseline: the host takes and gives the bytes.
+    let outcome = run_ok(programs::P3, &["stdout", "hello"]);
+    assert_eq!(
+        stdout_lines(&outcome),
+        ["hello", "p3 stdout-written true Ok(())"]
+    );
+    let outcome = run_with(programs::P3, &["stdin"], input.clone());
+    assert_eq!(
+        lines(&outcome, "p3"),
+        ["stdin-read \"from the host\"", "stdin-done Ok(())"]
+    );
+    let outcome = run_ok(programs::P3, &["stderr", "seen"]);
+    assert!(String::from_utf8_lossy(&outcome.stderr).contains("seen"));
+
+    let component = composed_with(r#"{"stdio": {"stdin": "deny", "stderr": "deny"}}"#);
+    let routes = interpose::inspect(&component).unwrap().routes;
+    for (import, route) in &routes {
+        if import.starts_with("wasi:cli/stdin@0.3.") || import.starts_with("wasi:cli/stderr@0.3.") {
+            assert_eq!(route, &Route::Denied, "{import}");
+        }
+    }
+    let outcome = run_ok(&component, &["stdout", "hello"]);
+    assert_eq!(
+        stdout_lines(&outcome),
+        ["hello", "p3 stdout-written true Ok(())"]
+    );
+    for (args, interface, key) in [
+        (&["stdin"][..], "wasi:cli/stdin", "stdio.stdin"),
+        (&["stderr", "leaked"], "wasi:cli/stderr", "stdio.stderr"),
+    ] {
+        let outcome = run_with(&component, args, input.clone());
+        let stderr = String::from_utf8_lossy(&outcome.stderr);
+        assert!(outcome.trap.is_some(), "{args:?}: no trap: {outcome:?}");
+        assert!(
+            stderr.contains(&format!(
+                "interpose: the policy denies `{interface}` (key `{key}`)"
+            )),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("leaked"), "{stderr}");
+        assert!(stdout_lines(&outcome).is_empty(), "{outcome:?}");
+    }
+}
+
+/// `"null"` standard streams at 0.3, by the `stdio-p3` adapter: stdin is empty and ends `ok`
+/// although the host has bytes; stderr takes all the app writes, says `ok`, and the host gets
+/// none of it. The 0.2 streams are `"null"` too, by the 0.2 `stdio` adapter.
+#[test]
+fn null_0_3_streams_are_empty_and_discard() {
+    let component = composed_with(r#"{"stdio": {"stdin": "null", "stderr": "null"}}"#);
+    let routes = interpose::inspect(&component).unwrap().routes;
+    for (import, route) in &routes {
+        if import.starts_with("wasi:cli/stdin@0.3.") || import.starts_with("wasi:cli/stderr@0.3.") {
+            assert_eq!(route, &Route::Adapter("stdio-p3".into()), "{import}");
+        }
+    }
+    let input = RunOptions {
+        stdin: Some(b"from the host".to_vec()),
+        ..RunOptions::default()
+    };
+    let outcome = run_with(&component, &["stdin"], input);
+    assert!(outcome.trap.is_none(), "{outcome:?}");
+    assert_eq!(
+        lines(&outcome, "p3"),
+        ["stdin-read \"\"", "stdin-done Ok(())"]
+    );
+    let long = "discarded ".repeat(10_000);
+    for text in ["leaked", long.as_str()] {
+        let outcome = run_ok(&component, &["stderr", text]);
+        assert_eq!(lines(&outcome, "p3"), ["stderr-written true Ok(())"]);
+        let stderr = String::from_utf8_lossy(&outcome.stderr);
+        assert!(
+            !stderr.contains("leaked") && !stderr.contains("discarded"),
+            "{stderr}"
+        );
+    }
+    // stdout stays the host's.
+    let outcome = run_ok(&component, &["stdout", "hello"]);
+    assert_eq!(
+        stdout_lines(&outcome),
+        ["hello", "p3 stdout-written true Ok(())"]
     );
 }

@@ -99,6 +99,30 @@ pub const DENIABLE: &[Deniable] = &[
     row("wasi:random/insecure", V0_3_0, Answer::Trap, "random"),
     row("wasi:random/insecure-seed", V0_3_0, Answer::Trap, "random"),
     row("wasi:cli/exit", V0_3_0, Answer::Trap, "exit"),
+    // Denied standard streams as at 0.2: reading or writing stops the app (both functions take
+    // or return a stream and return a future, which a synchronous lift cannot make: no error
+    // through it), and there is no terminal.
+    row("wasi:cli/stdin", V0_3_0, Answer::Trap, "stdio.stdin"),
+    row("wasi:cli/stdout", V0_3_0, Answer::Trap, "stdio.stdout"),
+    row("wasi:cli/stderr", V0_3_0, Answer::Trap, "stdio.stderr"),
+    row(
+        "wasi:cli/terminal-stdin",
+        V0_3_0,
+        Answer::Neutral,
+        "stdio.stdin",
+    ),
+    row(
+        "wasi:cli/terminal-stdout",
+        V0_3_0,
+        Answer::Neutral,
+        "stdio.stdout",
+    ),
+    row(
+        "wasi:cli/terminal-stderr",
+        V0_3_0,
+        Answer::Neutral,
+        "stdio.stderr",
+    ),
     // Files and sockets as at 0.2: no preopens, and every way to a socket refused. What returns
     // a stream or future of its own traps instead: a synchronous lift has no task in which to
     // make one (see `docs/policy.md`); it is reached only through a descriptor or socket the
@@ -112,10 +136,9 @@ pub const DENIABLE: &[Deniable] = &[
         Answer::Refuse,
         "sockets",
     ),
-    // HTTP as at 0.2: requests can be built and are refused when sent. 0.3's `request.new` and
-    // `response.new` return a future of their own, which a synchronous lift cannot make: they
-    // trap, so an app under a denied `http` stops at building a request.
-    row("wasi:http/types", V0_3_0, Answer::Neutral, "http"),
+    // HTTP: requests are built with the host's `wasi:http/types` (data, no capability: the
+    // composer routes them to the host at 0.3, because 0.3's `request.new` returns a future of
+    // its own, which a synchronous lift cannot make) and refused when sent.
     row("wasi:http/client", V0_3_0, Answer::Refuse, "http"),
     row("wasi:http/handler", V0_3_0, Answer::Refuse, "http"),
 ];

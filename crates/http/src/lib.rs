@@ -7,9 +7,11 @@
 //! `error-code::HTTP-request-denied`. Headers and bodies never pass through the adapter.
 //!
 //! Built with the `headers` feature it is the `http-headers` adapter (`headers.rs`), which also
-//! changes the headers of the requests it lets through.
+//! changes the headers of the requests it lets through. Built with the `p3` feature it is the
+//! WASI 0.3 adapter (`p3.rs`, `wit/p3/world.wit`): the allowlist and the header changes in one,
+//! on 0.3's `wasi:http/client`, by the same rules code.
 
-#[cfg(not(feature = "headers"))]
+#[cfg(not(any(feature = "headers", feature = "p3")))]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
@@ -18,7 +20,7 @@ mod bindings {
     });
 }
 
-#[cfg(feature = "headers")]
+#[cfg(all(feature = "headers", not(feature = "p3")))]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit/http-headers",
@@ -27,12 +29,25 @@ mod bindings {
     });
 }
 
-#[cfg(feature = "headers")]
+#[cfg(feature = "p3")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/p3",
+        world: "interpose:adapters-p3/http",
+        generate_all,
+    });
+}
+
+#[cfg(all(feature = "headers", not(feature = "p3")))]
 mod headers;
+
+#[cfg(feature = "p3")]
+mod p3;
 
 use std::sync::OnceLock;
 
 use bindings::interpose::policy::source;
+#[cfg(not(feature = "p3"))]
 use bindings::wasi::http::types::{Method, OutgoingRequest, Scheme};
 use interpose_policy::compiled;
 use interpose_policy::http::HttpRules;
@@ -50,6 +65,7 @@ fn rules() -> Option<&'static HttpRules> {
         .as_ref()
 }
 
+#[cfg(not(feature = "p3"))]
 fn method_name(method: &Method) -> &str {
     match method {
         Method::Get => "GET",
@@ -65,6 +81,7 @@ fn method_name(method: &Method) -> &str {
     }
 }
 
+#[cfg(not(feature = "p3"))]
 fn scheme_name(scheme: &Scheme) -> &str {
     match scheme {
         Scheme::Http => "http",
@@ -73,6 +90,7 @@ fn scheme_name(scheme: &Scheme) -> &str {
     }
 }
 
+#[cfg(not(feature = "p3"))]
 /// What the rules look at in a host request: method, scheme, authority, path-with-query.
 struct Target {
     method: Method,
@@ -82,6 +100,7 @@ struct Target {
     path: Option<String>,
 }
 
+#[cfg(not(feature = "p3"))]
 impl Target {
     /// Reads the target of `request`. Without a scheme the host picks one; it is made explicit
     /// (`https`, what hosts default to, wasmtime included) so that what is checked is what is
@@ -117,7 +136,7 @@ impl Target {
 const UNDECODABLE: &str =
     "interpose: the baked-in policy does not decode; recompose with this version";
 
-#[cfg(not(feature = "headers"))]
+#[cfg(not(any(feature = "headers", feature = "p3")))]
 mod check_only {
     use super::bindings::exports::wasi::http::outgoing_handler::Guest;
     use super::bindings::wasi::http::outgoing_handler as host;

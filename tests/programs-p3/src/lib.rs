@@ -26,6 +26,18 @@
 //!   `unlink`, `symlink TARGET PATH`, `rename FROM TO`, `read-loop PATH N` (0.3 only); for the
 //!   benchmarks,
 //!   `read-bytes PATH` and `stat-many DIR N`.
+//! - `p3 stdout TEXT`, `p3 stderr TEXT`: writes TEXT and a newline through a stream of its own
+//!   given to 0.3's `write-via-stream`, then prints (through std's 0.2 stdout) whether all was
+//!   taken and what the future answered: `p3 stdout-written true Ok(())`.
+//! - `p3 stdin`: reads 0.3's `read-via-stream` to its end: `p3 stdin-read "..."`, then what its
+//!   future answered: `p3 stdin-done Ok(())`.
+//! - `p3 get URL [NAME=VALUE...]`, `p3 post URL BODY [NAME=VALUE...]`: one 0.3 HTTP request
+//!   (`request.new` with those headers, then the async `client.send`), printing what each step
+//!   answered: `p3 http-new ok`, then `p3 http-send err ErrorCode::HttpRequestDenied` or
+//!   `p3 http-status 200`, `p3 http-body ...` and `p3 http-transmitted Ok(())` (the future
+//!   `request.new` returned). A `post` body is written by a task of its own while the request is
+//!   sent, with a `content-length`. Only in the build with the `http` feature
+//!   (`programs::P3_HTTP`): an app importing `wasi:http` needs a host granting it.
 //!
 //! Natively it is an empty library, so that the workspace builds.
 
@@ -35,9 +47,13 @@ mod fs;
 
 use std::collections::HashMap;
 
-use wasip3::cli::environment;
+use wasip3::cli::{environment, stderr, stdin, stdout};
 use wasip3::clocks::{monotonic_clock, system_clock};
 use wasip3::filesystem::preopens;
+#[cfg(feature = "http")]
+use wasip3::http::client;
+#[cfg(feature = "http")]
+use wasip3::http::types::{ErrorCode, Fields, Method, Request, Response, Scheme};
 use wasip3::random::{insecure, insecure_seed, random};
 use wasip3::sockets::ip_name_lookup;
 use wasip3::sockets::types::{IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, TcpSocket};
@@ -82,11 +98,44 @@ impl wasip3::exports::cli::run::Guest for App {
                     println!("p3 preopen {name}");
                 }
             }
+            Some(which @ ("stdout" | "stderr")) => {
+                let text = args.get(2).cloned().unwrap_or_default();
+                let (mut tx, rx) = wasip3::wit_stream::new::<u8>();
+                let done = match which {
+                    "stdout" => stdout::write_via_stream(rx),
+                    _ => stderr::write_via_stream(rx),
+                };
+                let unsent = tx.write_all(format!("{text}\n").into_bytes()).await;
+                drop(tx);
+                let result = done.await;
+                println!("p3 {which}-written {} {result:?}", unsent.is_empty());
+            }
+            Some("stdin") => {
+                let (data, done) = stdin::read_via_stream();
+                let bytes = data.collect().await;
+                println!("p3 stdin-read {:?}", String::from_utf8_lossy(&bytes));
+                println!("p3 stdin-done {:?}", done.await);
+            }
+            #[cfg(feature = "http")]
+            Some(method @ ("get" | "post")) => {
+                let body = (method == "post").then(|| args.get(3).cloned().unwrap_or_default());
+                let headers = args.iter().skip(if body.is_some() { 4 } else { 3 });
+                let Some(url) = args.get(2) else {
+                    eprintln!("usage: p3 get URL [NAME=VALUE...] | post URL BODY [NAME=VALUE...]");
+                    return Err(());
+                };
+                let headers = headers
+                    .filter_map(|h| h.split_once('='))
+                    .map(|(name, value)| (name.to_owned(), value.as_bytes().to_vec()))
+                    .collect();
+                http(url, body, headers).await;
+            }
             Some(command) if fs::run(command, &args[2..]).await => {}
             other => {
                 eprintln!(
                     "usage: p3 env | time [WAIT_MS] | random | connect ADDR | resolve NAME | \
-                     preopens (not {other:?})"
+                     preopens | stdout TEXT | stderr TEXT | stdin | get URL [NAME=VALUE...] | post URL BODY [NAME=VALUE...] \
+                     (not {other:?})"
                 );
                 return Err(());
             }
@@ -238,5 +287,75 @@ async fn resolve(name: String) {
     match ip_name_lookup::resolve_addresses(name).await {
         Ok(addresses) => println!("p3 resolve ok {}", addresses.len()),
         Err(e) => println!("p3 resolve err {e:?}"),
+    }
+}
+
+#[cfg(feature = "http")]
+async fn http(url: &str, body: Option<String>, mut headers: Vec<(String, Vec<u8>)>) {
+    let (scheme, rest) = match url.split_once("://") {
+        Some(("http", rest)) => (Scheme::Http, rest),
+        Some(("https", rest)) => (Scheme::Https, rest),
+        _ => {
+            println!("p3 http-url unsupported {url}");
+            return;
+        }
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(at) => rest.split_at(at),
+        None => (rest, "/"),
+    };
+    if let Some(body) = &body {
+        headers.push(("content-length".into(), body.len().to_string().into_bytes()));
+    }
+    let fields = match Fields::from_list(&headers) {
+        Ok(fields) => fields,
+        Err(e) => {
+            println!("p3 http-headers err {e:?}");
+            return;
+        }
+    };
+    let (body_tx, contents) = match &body {
+        Some(_) => {
+            let (tx, rx) = wasip3::wit_stream::new::<u8>();
+            (Some(tx), Some(rx))
+        }
+        None => (None, None),
+    };
+    let (trailers_tx, trailers) =
+        wasip3::wit_future::new::<Result<Option<Fields>, ErrorCode>>(|| Ok(None));
+    let (request, transmitted) = Request::new(fields, contents, trailers, None);
+    println!("p3 http-new ok");
+    let method = if body.is_some() {
+        Method::Post
+    } else {
+        Method::Get
+    };
+    if request.set_method(&method).is_err()
+        || request.set_scheme(Some(&scheme)).is_err()
+        || request.set_authority(Some(authority)).is_err()
+        || request.set_path_with_query(Some(path)).is_err()
+    {
+        println!("p3 http-target err");
+        return;
+    }
+    drop(trailers_tx);
+    if let (Some(mut tx), Some(body)) = (body_tx, body) {
+        wasip3::spawn_local(async move {
+            let unsent = tx.write_all(body.into_bytes()).await;
+            if !unsent.is_empty() {
+                println!("p3 http-body-write short");
+            }
+        });
+    }
+    match client::send(request).await {
+        Ok(response) => {
+            println!("p3 http-status {}", response.get_status_code());
+            let (_, result) = wasip3::wit_future::new::<Result<(), ErrorCode>>(|| Ok(()));
+            let (data, _trailers) = Response::consume_body(response, result);
+            let data = data.collect().await;
+            println!("p3 http-body {}", String::from_utf8_lossy(&data));
+            println!("p3 http-transmitted {:?}", transmitted.await);
+        }
+        Err(e) => println!("p3 http-send err {e:?}"),
     }
 }
