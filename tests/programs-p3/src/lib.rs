@@ -24,7 +24,8 @@
 //! - Files (module `fs`): `read PATH`, `write PATH TEXT`, `write-readonly PATH TEXT`,
 //!   `stat PATH`, `list DIR` (each through 0.3, then through std's 0.2), and `mkdir`, `rmdir`,
 //!   `unlink`, `symlink TARGET PATH`, `rename FROM TO` (0.3 only); for the benchmarks,
-//!   `read-bytes PATH` and `stat-many DIR N`.
+//!   `read-bytes PATH` and `stat-many DIR N`; `at DIR OP ARGS...` runs one `*-at` operation (or a
+//!   listing) on a descriptor opened for DIR, 0.3 only (see `fs::run`).
 //!
 //! Natively it is an empty library, so that the workspace builds.
 
