@@ -390,3 +390,313 @@ fn a_host_thread_swapping_in_a_symlink_cannot_redirect_a_0_3_read() {
         ["p3 read-loop err ErrorCode::NoEntry"]
     );
 }
+
+/// The attack tree: visible `a.txt`, `sub/b.txt`, `public/p.txt`, an empty `empty/` and
+/// `sub/only/`; with `secrets`, also `secret.txt`, `sub/secret.key`, `secretdir/x.txt` and
+/// `sub/only/secret1` (the only entry of `sub/only`). The symlinks are there either way (they
+/// dangle without the secrets): `rel -> secret.txt`, `chain1 -> chain2 -> sub/secret.key`,
+/// `sub/up -> ../secret.txt`, `pdir -> secretdir`, `parentlink -> sub`, `dotdot ->
+/// sub/../secretdir/x.txt`, `abs -> /etc/passwd`.
+fn attack_tree(secrets: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("a.txt"), "hello").unwrap();
+    std::fs::create_dir_all(root.join("sub/only")).unwrap();
+    std::fs::create_dir(root.join("empty")).unwrap();
+    std::fs::create_dir(root.join("public")).unwrap();
+    std::fs::write(root.join("public/p.txt"), "p").unwrap();
+    std::fs::write(root.join("sub/b.txt"), "b").unwrap();
+    if secrets {
+        std::fs::write(root.join("secret.txt"), "SECRET").unwrap();
+        std::fs::write(root.join("sub/secret.key"), "KEY").unwrap();
+        std::fs::create_dir(root.join("secretdir")).unwrap();
+        std::fs::write(root.join("secretdir/x.txt"), "X").unwrap();
+        std::fs::write(root.join("sub/only/secret1"), "1").unwrap();
+    }
+    let link =
+        |target: &str, name: &str| std::os::unix::fs::symlink(target, root.join(name)).unwrap();
+    link("secret.txt", "rel");
+    link("chain2", "chain1");
+    link("sub/secret.key", "chain2");
+    link("../secret.txt", "sub/up");
+    link("secretdir", "pdir");
+    link("sub", "parentlink");
+    link("sub/../secretdir/x.txt", "dotdot");
+    link("/etc/passwd", "abs");
+    dir
+}
+
+/// Every way to name a hidden file, through every `*-at` operation of a directory descriptor,
+/// answers exactly as if it were missing: the same run on the tree with the secrets and without
+/// them prints the same lines, and the secrets are left as they were.
+#[test]
+fn hidden_files_answer_like_missing_ones_through_every_0_3_operation() {
+    let component = compose(programs::P3, r#"{"fs": {"deny": ["**/secret*"]}}"#);
+    let paths = [
+        "secret.txt/",
+        "sub/../secret.txt",
+        "rel/",
+        "chain1",
+        "sub/up",
+        "pdir/x.txt",
+        "parentlink/secret.key",
+        "secretdir/..",
+    ];
+    let mut runs: Vec<Vec<&str>> = Vec::new();
+    for path in paths {
+        for op in [
+            "stat",
+            "hash",
+            "readlink",
+            "touch",
+            "mkdir",
+            "rmdir",
+            "unlink",
+            "open-list",
+        ] {
+            runs.push(vec!["at", "/data", op, path]);
+        }
+        for flags in ["", "ce", "cw"] {
+            runs.push(vec!["at", "/data", "open", path, flags]);
+        }
+        runs.push(vec!["at", "/data", "link", path, "new"]);
+        runs.push(vec!["at", "/data", "link", "a.txt", path]);
+        runs.push(vec!["at", "/data", "rename", path, "new"]);
+        runs.push(vec!["at", "/data", "rename", "a.txt", path]);
+        runs.push(vec!["at", "/data", "symlink", "a.txt", path]);
+        runs.push(vec!["at", "/data", "symlink", path, "newlink"]);
+    }
+    // Relative to a descriptor for a directory that holds secrets.
+    for path in ["up", "only/secret1", "only"] {
+        for op in ["stat", "rmdir", "open-list"] {
+            runs.push(vec!["at", "/data/sub", op, path]);
+        }
+        runs.push(vec!["at", "/data/sub", "open", path, "cw"]);
+        runs.push(vec!["at", "/data/sub", "open", path, "ce"]);
+    }
+    // The directories that hold them.
+    for path in [".", "sub", "sub/only", "parentlink/only"] {
+        runs.push(vec!["at", "/data", "stat", path]);
+    }
+    runs.push(vec!["at", "/data", "rename", "empty", "sub/only"]);
+    let mut differ = Vec::new();
+    for args in &runs {
+        let with = attack_tree(true);
+        let without = attack_tree(false);
+        let seen_with = observe(&component, with.path(), args);
+        let seen_without = observe(&component, without.path(), args);
+        if seen_with != seen_without {
+            differ.push(format!("{args:?}: {seen_with:?} / {seen_without:?}"));
+        }
+        for (name, text) in [
+            ("secret.txt", "SECRET"),
+            ("sub/secret.key", "KEY"),
+            ("secretdir/x.txt", "X"),
+            ("sub/only/secret1", "1"),
+        ] {
+            assert_eq!(
+                std::fs::read_to_string(with.path().join(name))
+                    .ok()
+                    .as_deref(),
+                Some(text),
+                "{args:?} changed {name}"
+            );
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "hidden differs from missing:\n{}",
+        differ.join("\n")
+    );
+}
+
+/// `mode: read-only`, with and without path globs: no change of any kind succeeds through a
+/// directory descriptor, and the host directory is exactly as it was.
+#[test]
+fn read_only_at_0_3_changes_nothing_through_a_directory_descriptor() {
+    for policy in [
+        r#"{"fs": {"mode": "read-only"}}"#,
+        r#"{"fs": {"mode": "read-only", "deny": ["**/secret*"]}}"#,
+        r#"{"fs": {"mode": "read-only", "allow": ["/data/public/**", "/data/sub/**", "/data/*.txt"]}}"#,
+    ] {
+        let component = compose(programs::P3, policy);
+        let mut runs: Vec<Vec<&str>> = Vec::new();
+        for path in [
+            "a.txt",
+            "sub/b.txt",
+            "public/p.txt",
+            "new.txt",
+            "sub",
+            "empty",
+            "public",
+            ".",
+        ] {
+            for op in ["touch", "touch-fd", "mkdir", "rmdir", "unlink"] {
+                runs.push(vec!["at", "/data", op, path]);
+            }
+            for flags in ["c", "ce", "ct", "t", "w", "cw", "m", "dm", "wn"] {
+                runs.push(vec!["at", "/data", "open", path, flags]);
+            }
+            runs.push(vec!["at", "/data", "link", path, "new"]);
+            runs.push(vec!["at", "/data", "rename", path, "new"]);
+            runs.push(vec!["at", "/data", "symlink", "a.txt", path]);
+        }
+        runs.push(vec!["at", "/data", "symlink", "a.txt", "newlink"]);
+        runs.push(vec!["at", "/data/public", "rename", "p.txt", "../moved"]);
+        runs.push(vec!["write-readonly", "/data/a.txt", "bye"]);
+        runs.push(vec!["write", "/data/public/p.txt", "bye"]);
+        for args in &runs {
+            let dir = attack_tree(false);
+            let before = fs_tree::snapshot(dir.path());
+            let seen = observe(&component, dir.path(), args);
+            assert!(
+                !seen
+                    .iter()
+                    .any(|l| l.contains(" ok") && !l.starts_with("p3 flags ok")),
+                "{policy} {args:?}: {seen:?}"
+            );
+            assert_eq!(
+                fs_tree::snapshot(dir.path()),
+                before,
+                "{policy} {args:?}: {seen:?}"
+            );
+        }
+    }
+}
+
+/// A 0.3 listing through a descriptor opened relative to another: refused (`access`, no
+/// entries) wherever the policy could hide an entry, the host's elsewhere; under an `allow` list
+/// a directory on the way is refused, an allowed one is the host's.
+#[test]
+fn a_0_3_listing_relative_to_a_descriptor_shows_nothing_hidden() {
+    let dir = attack_tree(true);
+    let component = compose(programs::P3, r#"{"fs": {"deny": ["**/secret*"]}}"#);
+    for (args, answer) in [
+        (
+            &["at", "/data", "list", ""][..],
+            "p3 at-list err ErrorCode::Access",
+        ),
+        (
+            &["at", "/data", "open-list", "sub"],
+            "p3 at-list err ErrorCode::Access",
+        ),
+        (
+            &["at", "/data", "open-list", "sub/only"],
+            "p3 at-list err ErrorCode::Access",
+        ),
+        // Above the descriptor, as on the host.
+        (
+            &["at", "/data/sub", "open-list", ".."],
+            "p3 at-list err ErrorCode::NotPermitted",
+        ),
+        (
+            &["at", "/data", "open-list", "parentlink/only"],
+            "p3 at-list err ErrorCode::Access",
+        ),
+        (
+            &["at", "/data/public", "open-list", "."],
+            "p3 at-list err ErrorCode::Access",
+        ),
+    ] {
+        assert_eq!(observe(&component, dir.path(), args), [answer], "{args:?}");
+    }
+    let component = compose(
+        programs::P3,
+        r#"{"fs": {"deny": ["/data/sub/only/secret1", "/data/secret*"]}}"#,
+    );
+    for (args, answer) in [
+        (
+            &["at", "/data", "list", ""][..],
+            "p3 at-list err ErrorCode::Access",
+        ),
+        (
+            &["at", "/data", "open-list", "sub"],
+            "p3 at-list err ErrorCode::Access",
+        ),
+        (
+            &["at", "/data", "open-list", "parentlink/only"],
+            "p3 at-list err ErrorCode::Access",
+        ),
+        (
+            &["at", "/data", "open-list", "public"],
+            "p3 at-list ok p.txt",
+        ),
+        (
+            &["at", "/data", "open-list", "sub/../public"],
+            "p3 at-list ok p.txt",
+        ),
+    ] {
+        assert_eq!(observe(&component, dir.path(), args), [answer], "{args:?}");
+    }
+    let component = compose(
+        programs::P3,
+        r#"{"fs": {"allow": ["/data/public/**", "/data/sub/only/**"]}}"#,
+    );
+    for (args, answer) in [
+        (
+            &["at", "/data", "list", ""][..],
+            "p3 at-list err ErrorCode::Access",
+        ),
+        (
+            &["at", "/data", "open-list", "sub"],
+            "p3 at-list err ErrorCode::Access",
+        ),
+        (
+            &["at", "/data", "open-list", "sub/only"],
+            "p3 at-list err ErrorCode::Access",
+        ),
+        (
+            &["at", "/data/public", "list", ""],
+            "p3 at-list err ErrorCode::Access",
+        ),
+    ] {
+        assert_eq!(observe(&component, dir.path(), args), [answer], "{args:?}");
+    }
+}
+
+/// A directory's link count (2 plus its subdirectories on most hosts) and size (20 bytes an
+/// entry on tmpfs) would count its hidden entries: where the policy could hide one, the adapter
+/// answers 1 and 0, through `stat-at` and through `stat` of a descriptor for it; elsewhere they
+/// are the host's.
+#[test]
+fn a_directory_stat_does_not_count_hidden_entries_at_0_3() {
+    let component = compose(programs::P3, r#"{"fs": {"deny": ["/data/secret*"]}}"#);
+    for args in [
+        &["at", "/data", "stat", "."][..],
+        &["at", "/data/sub", "stat", ".."],
+        &["at", "/data", "stat", "sub/.."],
+        &["stat", "/data"],
+    ] {
+        let with = observe(&component, attack_tree(true).path(), args);
+        let without = observe(&component, attack_tree(false).path(), args);
+        assert_eq!(with, without, "{args:?}");
+    }
+    let seen = observe(
+        &component,
+        attack_tree(true).path(),
+        &["at", "/data", "stat", "."],
+    );
+    assert_eq!(seen, ["p3 at-stat ok dir 0 1", "p3 at-lstat ok dir 0 1"]);
+    // Unadapted, the host counts `secretdir`: `sub`, `empty`, `public` and it.
+    let raw = observe(
+        programs::P3,
+        attack_tree(true).path(),
+        &["at", "/data", "stat", "."],
+    );
+    assert!(raw[0].ends_with(" 6"), "{raw:?}");
+    // Nothing can be hidden below `/data/sub` (it holds `only/`): the host's answer.
+    let seen = observe(
+        &component,
+        attack_tree(true).path(),
+        &["at", "/data", "stat", "sub"],
+    );
+    assert_eq!(
+        seen,
+        observe(
+            programs::P3,
+            attack_tree(true).path(),
+            &["at", "/data", "stat", "sub"]
+        )
+    );
+    assert!(seen[0].ends_with(" 3"), "{seen:?}");
+}

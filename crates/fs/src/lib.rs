@@ -161,6 +161,21 @@ impl Descriptor {
     }
 }
 
+/// What the app may see of the host's `stat` of the object at the guest path `guest`, reached
+/// with `access`. A directory's link count is 2 plus the number of its subdirectories on most
+/// hosts, and its size grows with its entries (20 bytes an entry on tmpfs): where the policy could
+/// hide an entry of it, both would count the hidden ones. Such a directory answers a link count of
+/// 1 (what hosts that do not count subdirectories answer) and a size of 0.
+fn visible_stat(guest: &str, access: Access, stat: &mut host::DescriptorStat) {
+    if filters_paths()
+        && stat.type_ == host::DescriptorType::Directory
+        && (access != Access::Full || rules().may_hide_below(guest))
+    {
+        stat.link_count = 1;
+        stat.size = 0;
+    }
+}
+
 /// The host's preopens as the app sees them: none when the policy denies files; with path rules,
 /// a preopen that is itself hidden is not handed out (path rules hold for guest paths, whichever
 /// preopen reaches them).

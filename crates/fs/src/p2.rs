@@ -160,7 +160,11 @@ impl ours::GuestDescriptor for Descriptor {
     }
 
     fn stat(&self) -> Result<DescriptorStat, ErrorCode> {
-        self.host.stat().ours()
+        let mut stat = self.host.stat();
+        if let Ok(stat) = &mut stat {
+            crate::visible_stat(&self.path, self.access, stat);
+        }
+        stat.ours()
     }
 
     fn stat_at(&self, flags: PathFlags, path: String) -> Result<DescriptorStat, ErrorCode> {

@@ -210,7 +210,9 @@ impl ours::GuestDescriptor for Descriptor {
     }
 
     async fn stat(&self) -> Result<DescriptorStat, ErrorCode> {
-        self.host.stat().await
+        let mut stat = self.host.stat().await?;
+        crate::visible_stat(&self.path, self.access, &mut stat);
+        Ok(stat)
     }
 
     async fn stat_at(

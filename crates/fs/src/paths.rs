@@ -156,6 +156,7 @@ impl Descriptor {
                     _ => 0,
                 };
             }
+            crate::visible_stat(&fin.guest, fin.access, &mut stat);
             Ok(Step::Done(stat))
         })
         .await

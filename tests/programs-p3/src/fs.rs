@@ -269,7 +269,196 @@ pub async fn run(command: &str, args: &[String]) -> bool {
             };
             print("stat-many", stat.await, |n| format!(" {n}"));
         }
+        // `at DIR OP ARGS...`: opens DIR (following symlinks) as a directory and runs OP on
+        // paths relative to that descriptor, 0.3 only: `stat P` (following, then not), `hash P`
+        // (`metadata-hash-at`, both ways), `readlink P`, `touch P` (`set-times-at`, not
+        // following, then following), `link OLD NEW`, `open P FLAGS` (letters: `c` create, `e`
+        // exclusive, `t` truncate, `d` directory, `w` write, `m` mutate-directory, `n` not
+        // following; a file opened with `w` is then written `x`), `list` (DIR itself),
+        // `mkdir P`, `rmdir P`, `unlink P`, `symlink TARGET P`, `rename OLD NEW`, `same P`
+        // (`is-same-object` of DIR and P), `touch-fd P` (`set-times` on P opened for reading).
+        "at" => at(arg(0), arg(1), arg(2), arg(3)).await,
         _ => return false,
     }
     true
+}
+
+fn flags_of(text: &str) -> (PathFlags, OpenFlags, DescriptorFlags) {
+    let mut path = PathFlags::SYMLINK_FOLLOW;
+    let mut open = OpenFlags::empty();
+    let mut flags = DescriptorFlags::READ;
+    for c in text.chars() {
+        match c {
+            'c' => open |= OpenFlags::CREATE,
+            'e' => open |= OpenFlags::EXCLUSIVE,
+            't' => open |= OpenFlags::TRUNCATE,
+            'd' => open |= OpenFlags::DIRECTORY,
+            'w' => flags |= DescriptorFlags::WRITE,
+            'm' => flags |= DescriptorFlags::MUTATE_DIRECTORY,
+            'n' => path = PathFlags::empty(),
+            _ => {}
+        }
+    }
+    (path, open, flags)
+}
+
+async fn at(dir: &str, op: &str, a: &str, b: &str) {
+    // With `mutate-directory` where the policy allows it, else for reading only.
+    let mutate = DescriptorFlags::READ | DescriptorFlags::MUTATE_DIRECTORY;
+    let base = match open(dir, OpenFlags::DIRECTORY, mutate).await {
+        Ok(base) => base,
+        Err(_) => match open(dir, OpenFlags::DIRECTORY, DescriptorFlags::READ).await {
+            Ok(base) => base,
+            Err(e) => {
+                println!("p3 at-open err {e:?}");
+                return;
+            }
+        },
+    };
+    match op {
+        "stat" => {
+            for (what, flags) in [
+                ("at-stat", PathFlags::SYMLINK_FOLLOW),
+                ("at-lstat", PathFlags::empty()),
+            ] {
+                print(what, base.stat_at(flags, a.to_owned()).await, |s| {
+                    format!(" {} {} {}", kind(&s.type_), s.size, s.link_count)
+                });
+            }
+        }
+        "hash" => {
+            for (what, flags) in [
+                ("at-hash", PathFlags::SYMLINK_FOLLOW),
+                ("at-lhash", PathFlags::empty()),
+            ] {
+                print(
+                    what,
+                    base.metadata_hash_at(flags, a.to_owned()).await,
+                    |_| String::new(),
+                );
+            }
+        }
+        "readlink" => print("at-readlink", base.readlink_at(a.to_owned()).await, |t| {
+            format!(" {t}")
+        }),
+        "touch" => {
+            use wasip3::filesystem::types::NewTimestamp;
+            for (what, flags) in [
+                ("at-touch", PathFlags::empty()),
+                ("at-touch-follow", PathFlags::SYMLINK_FOLLOW),
+            ] {
+                print(
+                    what,
+                    base.set_times_at(flags, a.to_owned(), NewTimestamp::Now, NewTimestamp::Now)
+                        .await,
+                    |()| String::new(),
+                );
+            }
+        }
+        "touch-fd" => {
+            use wasip3::filesystem::types::NewTimestamp;
+            match base
+                .open_at(
+                    PathFlags::SYMLINK_FOLLOW,
+                    a.to_owned(),
+                    OpenFlags::empty(),
+                    DescriptorFlags::READ,
+                )
+                .await
+            {
+                Ok(file) => print(
+                    "at-touch-fd",
+                    file.set_times(NewTimestamp::Now, NewTimestamp::Now).await,
+                    |()| String::new(),
+                ),
+                Err(e) => println!("p3 at-open err {e:?}"),
+            }
+        }
+        "link" => print(
+            "at-link",
+            base.link_at(PathFlags::empty(), a.to_owned(), &base, b.to_owned())
+                .await,
+            |()| String::new(),
+        ),
+        "open" => {
+            let (path, open_flags, flags) = flags_of(b);
+            match base.open_at(path, a.to_owned(), open_flags, flags).await {
+                Ok(file) => {
+                    let t = file.get_type().await.map(|t| kind(&t)).unwrap_or("?");
+                    println!("p3 at-open ok {t}");
+                    if flags.contains(DescriptorFlags::WRITE) && t == "file" {
+                        print("at-write", write_all(&file, "x").await, |()| String::new());
+                    }
+                }
+                Err(e) => println!("p3 at-open err {e:?}"),
+            }
+        }
+        "list" | "open-list" => {
+            let target = if op == "list" {
+                Ok(base)
+            } else {
+                base.open_at(
+                    PathFlags::SYMLINK_FOLLOW,
+                    a.to_owned(),
+                    OpenFlags::DIRECTORY,
+                    DescriptorFlags::READ,
+                )
+                .await
+            };
+            let list = async {
+                let target = target?;
+                let (entries, done) = target.read_directory();
+                let mut names: Vec<String> = entries
+                    .collect()
+                    .await
+                    .into_iter()
+                    .map(|e| e.name)
+                    .collect();
+                done.await?;
+                names.sort();
+                Ok(names)
+            };
+            print("at-list", list.await, |names| {
+                format!(" {}", names.join(" "))
+            });
+        }
+        "mkdir" => print(
+            "at-mkdir",
+            base.create_directory_at(a.to_owned()).await,
+            |()| String::new(),
+        ),
+        "rmdir" => print(
+            "at-rmdir",
+            base.remove_directory_at(a.to_owned()).await,
+            |()| String::new(),
+        ),
+        "unlink" => print("at-unlink", base.unlink_file_at(a.to_owned()).await, |()| {
+            String::new()
+        }),
+        "symlink" => print(
+            "at-symlink",
+            base.symlink_at(a.to_owned(), b.to_owned()).await,
+            |()| String::new(),
+        ),
+        "rename" => print(
+            "at-rename",
+            base.rename_at(a.to_owned(), &base, b.to_owned()).await,
+            |()| String::new(),
+        ),
+        "same" => {
+            match base
+                .open_at(
+                    PathFlags::SYMLINK_FOLLOW,
+                    a.to_owned(),
+                    OpenFlags::empty(),
+                    DescriptorFlags::READ,
+                )
+                .await
+            {
+                Ok(other) => println!("p3 at-same {}", base.is_same_object(&other).await),
+                Err(e) => println!("p3 at-open err {e:?}"),
+            }
+        }
+        other => println!("p3 at unknown {other}"),
+    }
 }

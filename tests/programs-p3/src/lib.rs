@@ -25,7 +25,8 @@
 //!   `stat PATH`, `list DIR` (each through 0.3, then through std's 0.2), and `mkdir`, `rmdir`,
 //!   `unlink`, `symlink TARGET PATH`, `rename FROM TO`, `read-loop PATH N` (0.3 only); for the
 //!   benchmarks,
-//!   `read-bytes PATH` and `stat-many DIR N`.
+//!   `read-bytes PATH` and `stat-many DIR N`; `at DIR OP ARGS...` runs one `*-at` operation (or a
+//!   listing) on a descriptor opened for DIR, 0.3 only (see `fs::run`).
 //! - `p3 stdout TEXT`, `p3 stderr TEXT`: writes TEXT and a newline through a stream of its own
 //!   given to 0.3's `write-via-stream`, then prints (through std's 0.2 stdout) whether all was
 //!   taken and what the future answered: `p3 stdout-written true Ok(())`.
