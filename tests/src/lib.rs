@@ -32,6 +32,29 @@ pub fn compose(app: &[u8], policy_json: &str) -> Vec<u8> {
         .component
 }
 
+/// `component` compiled by [`runner`], kept for the next runs: tests run one composition many
+/// times (each attack, each input), and Cranelift would compile it again for each. The last few
+/// are kept, so that a binary running hundreds of compositions does not hold them all.
+pub fn compiled(component: &[u8]) -> wasmtime::component::Component {
+    use std::sync::Mutex;
+    const KEPT: usize = 8;
+    type Memo = Mutex<Vec<(Vec<u8>, wasmtime::component::Component)>>;
+    static COMPILED: OnceLock<Memo> = OnceLock::new();
+    let memo = COMPILED.get_or_init(Default::default);
+    if let Some((_, compiled)) = memo.lock().unwrap().iter().find(|(b, _)| b == component) {
+        return compiled.clone();
+    }
+    let compiled = runner()
+        .compile(component)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut kept = memo.lock().unwrap();
+    if kept.len() == KEPT {
+        kept.remove(0);
+    }
+    kept.push((component.to_vec(), compiled.clone()));
+    compiled
+}
+
 /// Runs a component with captured output.
 pub fn run(component: &[u8], mut options: RunOptions) -> RunOutcome {
     options.stdio = Stdio::Capture;
@@ -39,7 +62,7 @@ pub fn run(component: &[u8], mut options: RunOptions) -> RunOutcome {
         options.args.push("app".into());
     }
     let outcome = runner()
-        .run(component, &options)
+        .run_compiled(&compiled(component), &options)
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(outcome.trap.is_none(), "the app trapped: {outcome:?}");
     outcome

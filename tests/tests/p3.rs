@@ -46,7 +46,7 @@ fn run_with(component: &[u8], args: &[&str], host: RunOptions) -> RunOutcome {
         ..host
     };
     runner()
-        .run(component, &options)
+        .run_compiled(&interpose_tests::compiled(component), &options)
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
