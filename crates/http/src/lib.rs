@@ -48,7 +48,8 @@ use std::sync::OnceLock;
 
 use bindings::interpose::policy::source;
 #[cfg(not(feature = "p3"))]
-use bindings::wasi::http::types::{Method, OutgoingRequest, Scheme};
+use bindings::wasi::http::types::OutgoingRequest;
+use bindings::wasi::http::types::{Method, Scheme};
 use interpose_policy::compiled;
 use interpose_policy::http::HttpRules;
 
@@ -65,7 +66,7 @@ fn rules() -> Option<&'static HttpRules> {
         .as_ref()
 }
 
-#[cfg(not(feature = "p3"))]
+/// The method as the rules name it (the same type at 0.2 and 0.3).
 fn method_name(method: &Method) -> &str {
     match method {
         Method::Get => "GET",
@@ -81,7 +82,7 @@ fn method_name(method: &Method) -> &str {
     }
 }
 
-#[cfg(not(feature = "p3"))]
+/// The scheme as the rules name it (the same type at 0.2 and 0.3).
 fn scheme_name(scheme: &Scheme) -> &str {
     match scheme {
         Scheme::Http => "http",

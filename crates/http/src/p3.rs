@@ -24,32 +24,9 @@ use crate::bindings::wasi::http::types::{
     ErrorCode, FieldSizePayload, Fields, Method, Request, Response, Scheme, Trailers,
 };
 use crate::bindings::wit_future;
-use crate::{UNDECODABLE, rules};
+use crate::{UNDECODABLE, method_name, rules, scheme_name};
 
 struct Http;
-
-fn method_name(method: &Method) -> &str {
-    match method {
-        Method::Get => "GET",
-        Method::Head => "HEAD",
-        Method::Post => "POST",
-        Method::Put => "PUT",
-        Method::Delete => "DELETE",
-        Method::Connect => "CONNECT",
-        Method::Options => "OPTIONS",
-        Method::Trace => "TRACE",
-        Method::Patch => "PATCH",
-        Method::Other(other) => other,
-    }
-}
-
-fn scheme_name(scheme: &Scheme) -> &str {
-    match scheme {
-        Scheme::Http => "http",
-        Scheme::Https => "https",
-        Scheme::Other(other) => other,
-    }
-}
 
 /// What the rules look at in a request: method, scheme, authority, path-with-query.
 struct Target {
