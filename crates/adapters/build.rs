@@ -4,7 +4,7 @@
 
 use std::env;
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[path = "src/deniable.rs"]
 #[allow(dead_code)]
@@ -24,11 +24,13 @@ const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("random-p3", "interpose-random", &["interpose-random/p3"]),
     ("sockets-p3", "interpose-sockets", &["interpose-sockets/p3"]),
     ("fs-p3", "interpose-fs", &["interpose-fs/p3"]),
+    // `fs-paths-p3` is two components, composed below (`COMPOSED`): this and `fs-listing`.
     (
-        "fs-paths-p3",
+        "fs-paths-p3-front",
         "interpose-fs",
         &["interpose-fs/p3", "interpose-fs/paths"],
     ),
+    ("fs-listing", "interpose-fs-listing", &[]),
     ("http-p3", "interpose-http", &["interpose-http/p3"]),
     // `stdio-p3` is two components, composed below into one adapter (see `crates/stdio-p3`).
     ("stdio-p3-front", "interpose-stdio-p3", &[]),
@@ -63,6 +65,14 @@ const ADAPTERS: &[(&str, &str, &[&str])] = &[
     ("stdio-all", "interpose-stdio", &["interpose-stdio/http"]),
 ];
 
+/// Adapters made of two of the components above: (name, front, the component that fills the
+/// front's imports of its own). An async export called synchronously by the front makes the 0.3
+/// streams and futures a synchronous export cannot (see `crates/stdio-p3`, `crates/fs-listing`).
+const COMPOSED: &[(&str, &str, &str)] = &[
+    ("stdio-p3", "stdio-p3-front", "stdio-p3-sink"),
+    ("fs-paths-p3", "fs-paths-p3-front", "fs-listing"),
+];
+
 fn main() {
     let mut watch = vec!["crates/policy"];
     let dirs: Vec<String> = ADAPTERS
@@ -91,35 +101,21 @@ fn main() {
             .unwrap_or_else(|e| panic!("making a component of the {name} adapter: {e:?}"));
         let file = out.join(format!("{name}.wasm"));
         std::fs::write(&file, strip_custom_sections(&component)).unwrap();
-        if name.starts_with("stdio-p3-") {
-            continue;
+        let part = COMPOSED
+            .iter()
+            .any(|&(_, front, filler)| *name == front || *name == filler);
+        if !part {
+            all.push(adapter_const(&mut consts, name, &file, &component));
         }
-        let (imports, exports) = world_names(name, &component);
-        let constant = name.to_uppercase().replace('-', "_");
-        writeln!(
-            consts,
-            "/// The `{name}` adapter component.\npub const {constant}: Component = Component {{\n    \
-             name: {name:?},\n    bytes: include_bytes!({file:?}),\n    imports: &{imports:?},\n    \
-             exports: &{exports:?},\n}};",
-        )
-        .unwrap();
-        all.push(constant);
     }
-    // `stdio-p3`: its two halves as one component.
-    let front = std::fs::read(out.join("stdio-p3-front.wasm")).unwrap();
-    let sink = std::fs::read(out.join("stdio-p3-sink.wasm")).unwrap();
-    let file = out.join("stdio-p3.wasm");
-    let component = plug(&front, &sink);
-    std::fs::write(&file, &component).unwrap();
-    let (imports, exports) = world_names("stdio-p3", &component);
-    writeln!(
-        consts,
-        "/// The `stdio-p3` adapter component.\npub const STDIO_P3: Component = Component {{\n    \
-         name: \"stdio-p3\",\n    bytes: include_bytes!({file:?}),\n    imports: &{imports:?},\n    \
-         exports: &{exports:?},\n}};",
-    )
-    .unwrap();
-    all.push("STDIO_P3".to_owned());
+    for (name, front, filler) in COMPOSED {
+        let front = std::fs::read(out.join(format!("{front}.wasm"))).unwrap();
+        let filler = std::fs::read(out.join(format!("{filler}.wasm"))).unwrap();
+        let file = out.join(format!("{name}.wasm"));
+        let component = plug(name, &front, &filler);
+        std::fs::write(&file, &component).unwrap();
+        all.push(adapter_const(&mut consts, name, &file, &component));
+    }
     writeln!(
         consts,
         "/// Every adapter component, as built.\npub const COMPONENTS: &[&Component] = &[{}];",
@@ -132,6 +128,20 @@ fn main() {
     let wit = interpose_guest_build::workspace_root().join("wit");
     consts.push_str(&deny::build(&wit, &out));
     std::fs::write(out.join("adapters.rs"), consts).unwrap();
+}
+
+/// Writes the `Component` constant of the adapter `name` (built as `file`) and returns its name.
+fn adapter_const(consts: &mut String, name: &str, file: &Path, component: &[u8]) -> String {
+    let (imports, exports) = world_names(name, component);
+    let constant = name.to_uppercase().replace('-', "_");
+    writeln!(
+        consts,
+        "/// The `{name}` adapter component.\npub const {constant}: Component = Component {{\n    \
+         name: {name:?},\n    bytes: include_bytes!({file:?}),\n    imports: &{imports:?},\n    \
+         exports: &{exports:?},\n}};",
+    )
+    .unwrap();
+    constant
 }
 
 /// The names `component` imports and exports, read from its world. An adapter exports one WASI
@@ -161,9 +171,9 @@ fn world_names(name: &str, component: &[u8]) -> (Vec<String>, Vec<String>) {
     (imports, exports)
 }
 
-/// `socket` with its imports that `plug` exports filled by `plug`'s instance; its other imports
-/// are the composition's, its exports the composition's.
-fn plug(socket: &[u8], plug: &[u8]) -> Vec<u8> {
+/// The adapter `name`: `socket` with its imports that `plug` exports filled by `plug`'s instance;
+/// their other imports are the composition's, `socket`'s exports the composition's.
+fn plug(name: &str, socket: &[u8], plug: &[u8]) -> Vec<u8> {
     use wac_graph::types::Package;
     use wac_graph::{CompositionGraph, EncodeOptions};
     let mut graph = CompositionGraph::new();
@@ -174,7 +184,7 @@ fn plug(socket: &[u8], plug: &[u8]) -> Vec<u8> {
     wac_graph::plug(&mut graph, vec![plug], socket).unwrap();
     graph
         .encode(EncodeOptions::default())
-        .unwrap_or_else(|e| panic!("composing stdio-p3: {e:?}"))
+        .unwrap_or_else(|e| panic!("composing {name}: {e:?}"))
 }
 
 /// `wasm` (a component or a core module) without its custom sections, at any depth: names and

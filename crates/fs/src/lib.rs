@@ -28,7 +28,7 @@ mod bindings {
     });
 }
 
-#[cfg(feature = "p3")]
+#[cfg(all(feature = "p3", not(feature = "paths")))]
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit/p3",
@@ -38,6 +38,23 @@ mod bindings {
         // can be handed on without conversion.
         merge_structurally_equal_types: true,
         // The walk compares error codes and descriptor types, as it does at 0.2.
+        additional_derives: [PartialEq],
+        generate_all,
+    });
+}
+
+/// With path globs, the world also imports the listing filter (`crates/fs-listing`), which the
+/// build script composes into the adapter.
+#[cfg(all(feature = "p3", feature = "paths"))]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/p3",
+        world: "interpose:adapters-p3/fs-paths",
+        // The filter returns before it waits: called synchronously from the synchronous
+        // `read-directory`, it never blocks it.
+        sync: ["import:interpose:adapters-p3/filtered-listing@0.1.0#filter"],
+        // As above.
+        merge_structurally_equal_types: true,
         additional_derives: [PartialEq],
         generate_all,
     });

@@ -322,11 +322,9 @@ impl ours::GuestDirectoryEntryStream for DirectoryEntryStream {
             // `cfg!`: without path checks the listing code is left out of the adapter.
             let visible = match self.filter.as_ref().filter(|_| cfg!(feature = "paths")) {
                 None => true,
-                Some(listing) => match listing.access(&entry.name) {
-                    Access::Full => true,
-                    Access::Traverse => entry.type_ == host::DescriptorType::Directory,
-                    Access::None => false,
-                },
+                Some(listing) => {
+                    listing.shows(&entry.name, entry.type_ == host::DescriptorType::Directory)
+                }
             };
             if visible {
                 return Ok(Some(entry.into()));

@@ -12,9 +12,9 @@
 //!   descriptor opened without `write`).
 //! - `read-via-stream` and `read-directory` hand the app the host's `stream` and `future`
 //!   untouched: no data passes through the adapter. With path rules, a listing is only the
-//!   host's where the policy can hide nothing in the directory; elsewhere it would have to be
-//!   filtered, in a stream of the adapter's own that a synchronous function cannot produce yet
-//!   (component-model #677), so it answers no entries and `access` ([`refused_listing`]).
+//!   host's where the policy can hide nothing in the directory; elsewhere it is filtered, in a
+//!   stream that a synchronous function cannot make (component-model #677) but the async
+//!   listing filter it calls can (`crates/fs-listing`, composed into `fs-paths-p3`).
 //! - With path rules, every `*-at` function goes through the walk shared with 0.2
 //!   (`crate::paths`, `crate::walk`), awaiting the host's async functions ([`walk::Host`]).
 
@@ -26,8 +26,6 @@ use crate::bindings::exports::wasi::filesystem::types::{
     DirectoryEntry, ErrorCode, Filesize, MetadataHashValue, NewTimestamp, OpenFlags, PathFlags,
 };
 use crate::bindings::wasi::filesystem::{preopens as host_preopens, types as host};
-use crate::bindings::wit_future::FuturePayload;
-use crate::bindings::wit_stream;
 use crate::{Descriptor, check_writes_anywhere, filters_paths, open_changes, rules, walk};
 use interpose_policy::fs::Access;
 
@@ -85,36 +83,6 @@ impl walk::Host for host::Descriptor {
     async fn hash(&self, name: &str) -> Result<MetadataHashValue, ErrorCode> {
         self.metadata_hash_at(PathFlags::empty(), name.to_owned())
             .await
-    }
-}
-
-/// A listing the app may not see: no entries, and `code` as its end. Made in a synchronous
-/// function, which has no task to wait in: the stream's writer is dropped at once (the app reads
-/// the end), and the future's value is written with the raw `future.write` and left pending,
-/// writer and value leaked, until the app reads it (wit-bindgen's `FutureWriter` would wait for
-/// that and cannot here: wit-bindgen #1456, #1610).
-fn refused_listing(
-    code: ErrorCode,
-) -> (
-    StreamReader<DirectoryEntry>,
-    FutureReader<Result<(), ErrorCode>>,
-) {
-    let (entries_writer, entries) = wit_stream::new::<DirectoryEntry>();
-    drop(entries_writer);
-    let vtable = <Result<(), ErrorCode> as FuturePayload>::VTABLE;
-    // SAFETY: the intrinsics of this future type, as wit-bindgen generated them; the value is
-    // lowered into memory of its layout that is never freed, as the pending write needs.
-    unsafe {
-        let handles = (vtable.new)();
-        let reader = handles as u32;
-        let writer = (handles >> 32) as u32;
-        let value = std::alloc::alloc(vtable.layout);
-        if value.is_null() {
-            std::alloc::handle_alloc_error(vtable.layout);
-        }
-        (vtable.lower)(Err(code), value);
-        (vtable.start_write)(writer, value);
-        (entries, FutureReader::new(reader, vtable))
     }
 }
 
@@ -188,13 +156,16 @@ impl ours::GuestDescriptor for Descriptor {
         StreamReader<DirectoryEntry>,
         FutureReader<Result<(), ErrorCode>>,
     ) {
-        // The host's listing, untouched, wherever the policy hides nothing in this directory. A
-        // filtered one would be a stream of the adapter's own, which a synchronous function
-        // cannot produce yet (component-model #677): elsewhere, no listing (`access`).
+        let (entries, done) = self.host.read_directory();
+        // The host's listing, untouched, wherever the policy hides nothing in this directory;
+        // elsewhere the filter's (see `crates/fs-listing`).
+        #[cfg(feature = "paths")]
         if filters_paths() && (self.access != Access::Full || rules().may_hide_below(&self.path)) {
-            return refused_listing(ErrorCode::Access);
+            return crate::bindings::interpose::adapters_p3::filtered_listing::filter(
+                &self.path, entries, done,
+            );
         }
-        self.host.read_directory()
+        (entries, done)
     }
 
     async fn sync(&self) -> Result<(), ErrorCode> {

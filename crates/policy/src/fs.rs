@@ -290,6 +290,16 @@ impl Listing<'_> {
                 .is_none_or(|allow| allow.is_match(&path));
         rules.allowed_or_traverse(allowed, &path)
     }
+
+    /// Whether the listing shows the entry `name`, a directory or not: every entry the app may
+    /// use, and the directories it may only pass through. The 0.2 and 0.3 listings both ask this.
+    pub fn shows(&self, name: &str, is_directory: bool) -> bool {
+        match self.access(name) {
+            Access::Full => true,
+            Access::Traverse => is_directory,
+            Access::None => false,
+        }
+    }
 }
 
 /// `/a/b/c` → `/`, `/a`, `/a/b`, `/a/b/c`; `/` → `/`.

@@ -180,6 +180,21 @@ pub async fn run(command: &str, args: &[String]) -> bool {
                 |names| format!(" {}", names.join(" ")),
             );
         }
+        // `list-first DIR`: reads one entry of its listing (if any), drops the stream, and prints
+        // whether there was one and how the listing ended.
+        "list-first" => {
+            let first = async {
+                let dir = open(arg(0), OpenFlags::DIRECTORY, DescriptorFlags::READ).await?;
+                let (mut entries, done) = dir.read_directory();
+                let first = entries.next().await;
+                drop(entries);
+                done.await?;
+                Ok(first.is_some())
+            };
+            print("list-first", first.await, |some| {
+                format!(" {}", if some { "entry" } else { "none" })
+            });
+        }
         // The changes, each through 0.3 only: `mkdir PATH`, `rmdir PATH`, `unlink PATH`,
         // `symlink TARGET PATH`, `rename FROM TO` (both in one preopen).
         "mkdir" | "rmdir" | "unlink" => {

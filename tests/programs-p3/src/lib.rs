@@ -22,8 +22,9 @@
 //!   error.
 //! - `p3 preopens`: how many 0.3 preopens there are, and their names.
 //! - Files (module `fs`): `read PATH`, `write PATH TEXT`, `write-readonly PATH TEXT`,
-//!   `stat PATH`, `list DIR` (each through 0.3, then through std's 0.2), and `mkdir`, `rmdir`,
-//!   `unlink`, `symlink TARGET PATH`, `rename FROM TO`, `read-loop PATH N` (0.3 only); for the
+//!   `stat PATH`, `list DIR` (each through 0.3, then through std's 0.2), and `list-first DIR`,
+//!   `mkdir`, `rmdir`, `unlink`, `symlink TARGET PATH`, `rename FROM TO`, `read-loop PATH N` (0.3
+//!   only); for the
 //!   benchmarks,
 //!   `read-bytes PATH` and `stat-many DIR N`; `at DIR OP ARGS...` runs one `*-at` operation (or a
 //!   listing) on a descriptor opened for DIR, 0.3 only (see `fs::run`).
