@@ -1046,6 +1046,7 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
         let no_secrets = side_of(&suite.runner, &no_secrets, interpose_tests::programs::P3)?;
         let readonly_p3 = side_of(&suite.runner, &readonly, interpose_tests::programs::P3)?;
         let path20_p3 = side_of(&suite.runner, &path20, interpose_tests::programs::P3)?;
+        let files = mode.files.to_string();
         // Files through 0.3 (`fs-p3`, `fs-paths-p3`): the rows of groups 1 and 2. The file's
         // stream is the host's, so a read should cost what it costs directly.
         for (suffix, label, composed, goal) in [
@@ -1075,28 +1076,39 @@ pub fn run(mode: &Mode, filter: &Filter, peak_exe: &Path, log: bool) -> Result<V
                     same_output: true,
                 },
             )?;
-            suite.measure_with(
-                &direct_p3,
-                Case {
-                    group: "p3",
-                    id: format!("p3-meta-open-stat-close-{suffix}"),
-                    title: "Open + stat + close of small files through 0.3".into(),
-                    size: format!("{} files", mode.files),
-                    policy: label.into(),
-                    args: vec![
-                        "stat-many".into(),
-                        "/data/many".into(),
-                        mode.files.to_string(),
-                    ],
-                    env: Vec::new(),
-                    composed: Ok(composed),
-                    batch: 1,
-                    samples,
-                    how: How::Run,
-                    goal: Goal::Report,
-                    same_output: true,
-                },
-            )?;
+            for (id, title, size, args) in [
+                (
+                    "open-stat-close",
+                    "Open + stat + close of small files through 0.3",
+                    format!("{} files", mode.files),
+                    vec!["stat-many", "/data/many", &files],
+                ),
+                (
+                    "read-directory",
+                    "read-directory of one large directory through 0.3",
+                    format!("{} entries", mode.files),
+                    vec!["list-count", "/data/many"],
+                ),
+            ] {
+                suite.measure_with(
+                    &direct_p3,
+                    Case {
+                        group: "p3",
+                        id: format!("p3-meta-{id}-{suffix}"),
+                        title: title.into(),
+                        size,
+                        policy: label.into(),
+                        args: args.into_iter().map(String::from).collect(),
+                        env: Vec::new(),
+                        composed: Ok(composed),
+                        batch: 1,
+                        samples,
+                        how: How::Run,
+                        goal: Goal::Report,
+                        same_output: true,
+                    },
+                )?;
+            }
         }
         for (id, title, args, policy, composed, batch) in [
             (

@@ -211,14 +211,21 @@ pub mod jco {
     }
 
     /// Runs a WASI 0.3 (or mixed 0.2 + 0.3) `component` on jco with `args` after the program
-    /// name, only `env` in its environment, stdin empty.
+    /// name, only `env` in its environment, stdin empty, and only `preopens` (guest path, host
+    /// directory) as its directories, at 0.2 and 0.3 (the 0.2 shim's default, the whole host
+    /// filesystem, is replaced).
     ///
     /// `jco run` cannot: it links `preview2-shim` alone (jco #617). So the component is
     /// transpiled with every 0.3 interface mapped to `preview3-shim` (jco maps only `@0.3.0` by
     /// itself; apps built with the `wasip3` crate import `@0.3.2`), in JSPI mode (an async
     /// function served by another component of a composition, the clocks adapter's `wait-for`,
     /// needs it), and run on Node 24.
-    pub fn run_p3(component: &[u8], args: &[&str], env: &[(&str, &str)]) -> Output {
+    pub fn run_p3(
+        component: &[u8],
+        args: &[&str],
+        env: &[(&str, &str)],
+        preopens: &[(&str, &Path)],
+    ) -> Output {
         let prefix = p3_prefix();
         let modules = prefix.join("node_modules");
         let node = modules.join(".bin/node");
@@ -252,11 +259,21 @@ pub mod jco {
             String::from_utf8_lossy(&transpiled.stderr)
         );
         std::fs::write(out.join("package.json"), r#"{"type":"module"}"#).unwrap();
-        // The app's `wasi:cli/run@0.3` export, awaited; its `Err` is exit status 1.
+        // The preopens, set in both shims before the app is loaded; then the app's
+        // `wasi:cli/run@0.3` export, awaited; its `Err` is exit status 1.
+        let preopens: String = preopens
+            .iter()
+            .map(|(guest, host)| format!("{guest:?}: {:?}, ", host.display().to_string()))
+            .collect();
         std::fs::write(
             out.join("run.mjs"),
-            "const { run } = await import('./app.js');\n\
-             try { await run.run(); } catch (e) { console.error(e); process.exit(1); }\n",
+            format!(
+                "import {{ _setPreopens as p2 }} from '@bytecodealliance/preview2-shim/filesystem';\n\
+                 import {{ _setPreopens as p3 }} from '@bytecodealliance/preview3-shim/filesystem';\n\
+                 p2({{ {preopens} }});\np3({{ {preopens} }});\n\
+                 const {{ run }} = await import('./app.js');\n\
+                 try {{ await run.run(); }} catch (e) {{ console.error(e); process.exit(1); }}\n"
+            ),
         )
         .unwrap();
         let mut command = Command::new(&node);

@@ -19,8 +19,9 @@ const LIFETIME: Duration = Duration::from_secs(120);
 /// names lowercased.
 type Received = (String, Vec<(String, String)>);
 
-/// The body of each request received, as far as its `content-length` says (empty without one).
-type Bodies = Arc<Mutex<Vec<Vec<u8>>>>;
+/// The body of each request received, as far as its `content-length` says (empty without one),
+/// or its chunks with its trailers (names lowercased) when it was sent chunked.
+type Bodies = Arc<Mutex<Vec<(Vec<u8>, Vec<(String, String)>)>>>;
 
 /// A one-thread HTTP/1.1 server on 127.0.0.1 that answers `200 ok` to everything and records
 /// each request. It stops when dropped, after `MAX_CONNECTIONS` connections, or after
@@ -90,8 +91,14 @@ impl Server {
         let bodies = self.bodies.lock().unwrap();
         bodies
             .iter()
-            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .map(|(b, _)| String::from_utf8_lossy(b).into_owned())
             .collect()
+    }
+
+    /// The trailers of each request received.
+    fn trailers(&self) -> Vec<Vec<(String, String)>> {
+        let bodies = self.bodies.lock().unwrap();
+        bodies.iter().map(|(_, t)| t.clone()).collect()
     }
 }
 
@@ -137,18 +144,76 @@ fn answer(mut stream: TcpStream, seen: &Mutex<Vec<Received>>, bodies: &Bodies) -
         .and_then(|(_, value)| value.parse().ok())
         .unwrap_or(0)
         .min(1 << 20);
-    let mut body = head[head_end..].to_vec();
-    while body.len() < length {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => body.extend_from_slice(&buf[..n]),
+    let mut rest = head[head_end..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
+    let (body, trailers) = if chunked {
+        read_chunked(&mut stream, rest)
+    } else {
+        while rest.len() < length {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => rest.extend_from_slice(&buf[..n]),
+            }
         }
-    }
-    bodies.lock().unwrap().push(body);
+        (rest, Vec::new())
+    };
+    bodies.lock().unwrap().push((body, trailers));
     seen.lock().unwrap().push((line, headers));
     let _ =
         stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
     Some(())
+}
+
+/// A chunked body (its start already read into `read`) and its trailers: chunks of at most
+/// 1 MiB in all, each `SIZE\r\nDATA\r\n`, then `0\r\n`, trailer lines and an empty line.
+fn read_chunked(stream: &mut TcpStream, mut read: Vec<u8>) -> (Vec<u8>, Vec<(String, String)>) {
+    // Reads more of the request into `read`; `false` at its end.
+    let more = |stream: &mut TcpStream, read: &mut Vec<u8>| {
+        let mut buf = [0u8; 1024];
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => false,
+            Ok(n) => {
+                read.extend_from_slice(&buf[..n]);
+                true
+            }
+        }
+    };
+    // The line starting at `at`, which moves past it.
+    let line = |stream: &mut TcpStream, read: &mut Vec<u8>, at: &mut usize| loop {
+        if let Some(end) = read[*at..].windows(2).position(|w| w == b"\r\n") {
+            let text = String::from_utf8_lossy(&read[*at..*at + end]).into_owned();
+            *at += end + 2;
+            return Some(text);
+        }
+        if !more(stream, read) {
+            return None;
+        }
+    };
+    let (mut body, mut at) = (Vec::new(), 0);
+    while let Some(size) = line(stream, &mut read, &mut at) {
+        let size = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16);
+        let Ok(size @ 1..) = size else { break };
+        if body.len() + size > 1 << 20 {
+            return (body, Vec::new());
+        }
+        // The data and its `\r\n` (the data may hold `\r\n` itself).
+        while read.len() < at + size + 2 {
+            if !more(stream, &mut read) {
+                return (body, Vec::new());
+            }
+        }
+        body.extend_from_slice(&read[at..at + size]);
+        at += size + 2;
+    }
+    let mut trailers = Vec::new();
+    while let Some(text) = line(stream, &mut read, &mut at).filter(|l| !l.is_empty()) {
+        if let Some((name, value)) = text.split_once(':') {
+            trailers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+        }
+    }
+    (body, trailers)
 }
 
 /// Runs `http_client` with `requests` (`METHOD:URL`) on a host that grants HTTP.
@@ -348,6 +413,53 @@ fn a_rule_sets_and_strips_headers_that_the_app_never_sees() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(header(&got[0], "authorization"), ["Bearer forged"]);
     assert_eq!(header(&got[0], "cookie"), ["session=1"]);
+}
+
+/// The same rules as above, with trailers: the rule's server gets the app's trailers without
+/// the names the rule strips or sets; a rule without header changes leaves them all.
+#[test]
+fn trailers_lose_the_names_a_rule_strips_or_sets() {
+    let (api, other) = (Server::start(), Server::start());
+    let component = compose(programs::HTTP_CLIENT, &header_rules(&api, &other));
+    let trailers = "|+x-api-key=smuggled|+cookie=session=2|+x-sig=abc";
+    for server in [&api, &other] {
+        let url = server.url("/upload");
+        let lines = client(
+            &component,
+            &[format!("{}{trailers}", request("POST", &url))],
+        );
+        assert_eq!(lines.last(), Some(&ok("POST", &url)), "{lines:?}");
+    }
+    assert_eq!(api.trailers(), [fields(&[("x-sig", "abc")])]);
+    assert_eq!(other.trailers(), [smuggled_trailers()]);
+}
+
+/// An allowlist of two rules: `api`'s sets `x-api-key` and strips `cookie`, `other`'s changes
+/// nothing. (Not `authorization`: HTTP/1.1 clients never send it as a trailer.)
+fn header_rules(api: &Server, other: &Server) -> String {
+    format!(
+        r#"{{"http": {{"allow": [
+            {{"authority": "127.0.0.1:{}", "schemes": ["http"],
+              "set-headers": {{"X-Api-Key": "injected"}}, "strip-headers": ["cookie"]}},
+            {{"authority": "127.0.0.1:{}"}}
+        ]}}}}"#,
+        api.port, other.port
+    )
+}
+
+fn fields(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+}
+
+/// The trailers the trailer tests send, as a server receives them unchanged.
+fn smuggled_trailers() -> Vec<(String, String)> {
+    fields(&[
+        ("x-api-key", "smuggled"),
+        ("cookie", "session=2"),
+        ("x-sig", "abc"),
+    ])
 }
 
 #[test]
@@ -643,6 +755,27 @@ fn at_0_3_a_rule_sets_and_strips_headers_and_the_body_is_moved_over() {
     assert_eq!(header(&got[0], "authorization"), ["Bearer forged"]);
     assert_eq!(header(&got[0], "cookie"), ["session=1"]);
     assert_eq!(other.bodies(), [body]);
+}
+
+/// Trailers cannot smuggle what a rule strips or sets: the rule's server gets the app's trailers
+/// without those names, the body whole; a rule without header changes leaves them all.
+#[test]
+fn at_0_3_trailers_lose_the_names_a_rule_strips_or_sets() {
+    let (api, other) = (Server::start(), Server::start());
+    let component = compose(programs::P3_HTTP, &header_rules(&api, &other));
+    let trailers = ["+x-api-key=smuggled", "+cookie=session=2", "+x-sig=abc"];
+    for server in [&api, &other] {
+        let url = server.url("/upload");
+        let mut args = vec!["post", &url, "a chunked body"];
+        args.extend(trailers);
+        assert_eq!(p3(&component, &args, true), p3_ok());
+        assert_eq!(server.bodies(), ["a chunked body"]);
+    }
+    assert_eq!(api.trailers(), [fields(&[("x-sig", "abc")])]);
+    assert_eq!(other.trailers(), [smuggled_trailers()]);
+    // The headers, as with any request of the rule.
+    let got = api.received();
+    assert_eq!(header(&got[0], "x-api-key"), ["injected"]);
 }
 
 #[test]

@@ -580,7 +580,7 @@ fn jco_prints_what_wasmtime_prints_for_a_0_3_app() {
         let component = composed_with(policy);
         let wasmtime = run_ok(&component, args);
         let started = Instant::now();
-        let output = jco::run_p3(&component, args, HOST_ENV);
+        let output = jco::run_p3(&component, args, HOST_ENV, &[]);
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success(),
@@ -597,7 +597,7 @@ fn jco_prints_what_wasmtime_prints_for_a_0_3_app() {
         assert!(started.elapsed() < Duration::from_secs(600));
     }
     // Unattenuated, jco gives the app what the host has: the hidden variable is there.
-    let output = jco::run_p3(programs::P3, &["env"], HOST_ENV);
+    let output = jco::run_p3(programs::P3, &["env"], HOST_ENV, &[]);
     assert!(String::from_utf8_lossy(&output.stdout).contains("p3 env GITHUB_TOKEN=ghp_secret"));
 }
 

@@ -284,6 +284,27 @@ pub async fn run(command: &str, args: &[String]) -> bool {
             };
             print("stat-many", stat.await, |n| format!(" {n}"));
         }
+        // `list-count DIR`: how many entries its 0.3 listing has (for the benchmarks).
+        "list-count" => {
+            let count = async {
+                let dir = open(arg(0), OpenFlags::DIRECTORY, DescriptorFlags::READ).await?;
+                let (mut entries, done) = dir.read_directory();
+                let mut count = 0;
+                let mut buffer = Vec::with_capacity(256);
+                loop {
+                    let (status, read) = entries.read(buffer).await;
+                    count += read.len();
+                    if matches!(status, wasip3::wit_bindgen::StreamResult::Dropped) {
+                        break;
+                    }
+                    buffer = read;
+                    buffer.clear();
+                }
+                done.await?;
+                Ok(count)
+            };
+            print("list-count", count.await, |n| format!(" {n}"));
+        }
         // `at DIR OP ARGS...`: opens DIR (following symlinks) as a directory and runs OP on
         // paths relative to that descriptor, 0.3 only: `stat P` (following, then not), `hash P`
         // (`metadata-hash-at`, both ways), `readlink P`, `touch P` (`set-times-at`, not

@@ -26,7 +26,7 @@
 //!   `mkdir`, `rmdir`, `unlink`, `symlink TARGET PATH`, `rename FROM TO`, `read-loop PATH N` (0.3
 //!   only); for the
 //!   benchmarks,
-//!   `read-bytes PATH` and `stat-many DIR N`; `at DIR OP ARGS...` runs one `*-at` operation (or a
+//!   `read-bytes PATH`, `stat-many DIR N` and `list-count DIR`; `at DIR OP ARGS...` runs one `*-at` operation (or a
 //!   listing) on a descriptor opened for DIR, 0.3 only (see `fs::run`).
 //! - `p3 stdout TEXT`, `p3 stderr TEXT`: writes TEXT and a newline through a stream of its own
 //!   given to 0.3's `write-via-stream`, then prints (through std's 0.2 stdout) whether all was
@@ -38,7 +38,9 @@
 //!   answered: `p3 http-new ok`, then `p3 http-send err ErrorCode::HttpRequestDenied` or
 //!   `p3 http-status 200`, `p3 http-body ...` and `p3 http-transmitted Ok(())` (the future
 //!   `request.new` returned). A `post` body is written by a task of its own while the request is
-//!   sent, with a `content-length`. Only in the build with the `http` feature
+//!   sent, with a `content-length`; `+NAME=VALUE` arguments of a `post` are trailers instead,
+//!   and the body is sent chunked with a `trailer` header naming them. Only in the build with the
+//!   `http` feature
 //!   (`programs::P3_HTTP`): an app importing `wasi:http` needs a host granting it.
 //!
 //! Natively it is an empty library, so that the workspace builds.
@@ -123,14 +125,21 @@ impl wasip3::exports::cli::run::Guest for App {
                 let body = (method == "post").then(|| args.get(3).cloned().unwrap_or_default());
                 let headers = args.iter().skip(if body.is_some() { 4 } else { 3 });
                 let Some(url) = args.get(2) else {
-                    eprintln!("usage: p3 get URL [NAME=VALUE...] | post URL BODY [NAME=VALUE...]");
+                    eprintln!(
+                        "usage: p3 get URL [NAME=VALUE...] | post URL BODY [NAME=VALUE | +NAME=VALUE...]"
+                    );
                     return Err(());
                 };
-                let headers = headers
+                // `+NAME=VALUE`: a trailer.
+                let (trailers, headers): (Vec<_>, Vec<_>) = headers
                     .filter_map(|h| h.split_once('='))
                     .map(|(name, value)| (name.to_owned(), value.as_bytes().to_vec()))
+                    .partition(|(name, _)| name.starts_with('+'));
+                let trailers = trailers
+                    .into_iter()
+                    .map(|(name, value)| (name[1..].to_owned(), value))
                     .collect();
-                http(url, body, headers).await;
+                http(url, body, headers, trailers).await;
             }
             Some(command) if fs::run(command, &args[2..]).await => {}
             other => {
@@ -293,7 +302,12 @@ async fn resolve(name: String) {
 }
 
 #[cfg(feature = "http")]
-async fn http(url: &str, body: Option<String>, mut headers: Vec<(String, Vec<u8>)>) {
+async fn http(
+    url: &str,
+    body: Option<String>,
+    mut headers: Vec<(String, Vec<u8>)>,
+    app_trailers: Vec<(String, Vec<u8>)>,
+) {
     let (scheme, rest) = match url.split_once("://") {
         Some(("http", rest)) => (Scheme::Http, rest),
         Some(("https", rest)) => (Scheme::Https, rest),
@@ -306,8 +320,15 @@ async fn http(url: &str, body: Option<String>, mut headers: Vec<(String, Vec<u8>
         Some(at) => rest.split_at(at),
         None => (rest, "/"),
     };
-    if let Some(body) = &body {
-        headers.push(("content-length".into(), body.len().to_string().into_bytes()));
+    if app_trailers.is_empty() {
+        if let Some(body) = &body {
+            headers.push(("content-length".into(), body.len().to_string().into_bytes()));
+        }
+    } else {
+        // Sent chunked, with the trailers the `trailer` header announces (HTTP/1.1 clients send
+        // no others).
+        let names: Vec<&str> = app_trailers.iter().map(|(name, _)| name.as_str()).collect();
+        headers.push(("trailer".into(), names.join(", ").into_bytes()));
     }
     let fields = match Fields::from_list(&headers) {
         Ok(fields) => fields,
@@ -340,7 +361,16 @@ async fn http(url: &str, body: Option<String>, mut headers: Vec<(String, Vec<u8>
         println!("p3 http-target err");
         return;
     }
-    drop(trailers_tx);
+    if app_trailers.is_empty() {
+        drop(trailers_tx);
+    } else {
+        let fields =
+            Fields::from_list(&app_trailers).map_err(|e| println!("p3 http-trailers err {e:?}"));
+        let Ok(fields) = fields else { return };
+        wasip3::spawn_local(async move {
+            let _ = trailers_tx.write(Ok(Some(fields))).await;
+        });
+    }
     if let (Some(mut tx), Some(body)) = (body_tx, body) {
         wasip3::spawn_local(async move {
             let unsent = tx.write_all(body.into_bytes()).await;

@@ -4,7 +4,9 @@
 //!
 //! `METHOD:URL|name=value|...` also sets those headers, and first prints the request's headers
 //! as the app reads them back: `METHOD URL: app sees name=value; ...`. `@authority=HOST:PORT`
-//! is not a header: it retargets the request after its body was taken. The argument `stdin`
+//! is not a header: it retargets the request after its body was taken; `+name=value` is a
+//! trailer, given to `outgoing-body.finish` (and named in a `trailer` header, as HTTP/1.1
+//! clients send no others). The argument `stdin`
 //! reads the standard input to its end instead: `stdin: N bytes`.
 
 use wasip2::http::outgoing_handler;
@@ -21,10 +23,21 @@ fn main() {
         }
         let mut parts = arg.split('|');
         let target = parts.next().unwrap_or_default();
-        let (retarget, headers): (Vec<_>, Vec<_>) = parts
+        let (retarget, fields): (Vec<_>, Vec<_>) = parts
             .filter_map(|h| h.split_once('='))
             .map(|(name, value)| (name.to_owned(), value.as_bytes().to_vec()))
             .partition(|(name, _)| name == "@authority");
+        let (trailers, mut headers): (Vec<_>, Vec<_>) = fields
+            .into_iter()
+            .partition(|(name, _)| name.starts_with('+'));
+        let trailers: Vec<_> = trailers
+            .into_iter()
+            .map(|(name, value)| (name[1..].to_owned(), value))
+            .collect();
+        if !trailers.is_empty() {
+            let names: Vec<&str> = trailers.iter().map(|(name, _)| name.as_str()).collect();
+            headers.push(("trailer".into(), names.join(", ").into_bytes()));
+        }
         let retarget = retarget
             .first()
             .map(|(_, value)| String::from_utf8_lossy(value).into_owned());
@@ -32,7 +45,7 @@ fn main() {
             println!("{arg}: bad argument, expected METHOD:URL");
             continue;
         };
-        match send(method, url, &headers, retarget.as_deref()) {
+        match send(method, url, &headers, &trailers, retarget.as_deref()) {
             Ok(status) => println!("{method} {url}: ok {status}"),
             Err(code) => println!("{method} {url}: err {code:?}"),
         }
@@ -43,6 +56,7 @@ fn send(
     method: &str,
     url: &str,
     headers: &[(String, Vec<u8>)],
+    trailers: &[(String, Vec<u8>)],
     retarget: Option<&str>,
 ) -> Result<u16, ErrorCode> {
     let invalid = || ErrorCode::InternalError(Some(format!("cannot build a request for {url}")));
@@ -87,7 +101,11 @@ fn send(
     }
 
     let response = outgoing_handler::handle(request, None)?;
-    OutgoingBody::finish(body, None)?;
+    let trailers = (!trailers.is_empty())
+        .then(|| Fields::from_list(trailers))
+        .transpose()
+        .map_err(|e| ErrorCode::InternalError(Some(format!("cannot set the trailers: {e:?}"))))?;
+    OutgoingBody::finish(body, trailers)?;
     response.subscribe().block();
     let response = match response.get() {
         Some(Ok(result)) => result?,
