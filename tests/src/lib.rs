@@ -236,7 +236,7 @@ pub mod jco {
         std::os::unix::fs::symlink(&modules, out.join("node_modules")).expect("linking the shims");
         let mut map = Vec::new();
         for version in ["0.3.0", "0.3.1", "0.3.2"] {
-            for package in ["cli", "clocks", "filesystem", "random", "sockets"] {
+            for package in ["cli", "clocks", "filesystem", "http", "random", "sockets"] {
                 map.push(format!(
                     "wasi:{package}/*@{version}=@bytecodealliance/preview3-shim/{package}#*"
                 ));

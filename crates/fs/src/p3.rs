@@ -26,7 +26,7 @@ use crate::bindings::exports::wasi::filesystem::types::{
     DirectoryEntry, ErrorCode, Filesize, MetadataHashValue, NewTimestamp, OpenFlags, PathFlags,
 };
 use crate::bindings::wasi::filesystem::{preopens as host_preopens, types as host};
-use crate::{Descriptor, check_writes_anywhere, filters_paths, open_changes, rules, walk};
+use crate::{Descriptor, check_writes_anywhere, filters_paths, open_changes, walk};
 use interpose_policy::fs::Access;
 
 pub struct Fs;
@@ -160,7 +160,9 @@ impl ours::GuestDescriptor for Descriptor {
         // The host's listing, untouched, wherever the policy hides nothing in this directory;
         // elsewhere the filter's (see `crates/fs-listing`).
         #[cfg(feature = "paths")]
-        if filters_paths() && (self.access != Access::Full || rules().may_hide_below(&self.path)) {
+        if filters_paths()
+            && (self.access != Access::Full || crate::rules().may_hide_below(&self.path))
+        {
             return crate::bindings::interpose::adapters_p3::filtered_listing::filter(
                 &self.path, entries, done,
             );
