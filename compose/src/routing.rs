@@ -337,11 +337,17 @@ fn served(policy: &Policy, import: &str, app: &AppContext) -> Option<Decision> {
     if release == Release::P2 {
         return Some(decision);
     }
+    let std_stream = matches!(
+        interface,
+        "wasi:cli/stdin" | "wasi:cli/stdout" | "wasi:cli/stderr"
+    );
     match decision {
-        // A "null" stream is one of interpose's own: the `stdio-p3` adapter's at 0.3.
+        // A "null" stream is one of interpose's own: the `stdio-p3` adapter's at 0.3. So is a
+        // denied one, as at 0.2: an empty stdin, a stdout or stderr that reaches nothing.
         Decision::Host if null_stream(policy, interface) => {
             Some(Decision::Adapter(&adapters::STDIO_P3))
         }
+        Decision::Deny if std_stream => Some(Decision::Adapter(&adapters::STDIO_P3)),
         Decision::Host | Decision::Unknown { .. } => Some(decision),
         Decision::Deny => interpose_adapters::deniable_import(import).map(|_| decision),
         Decision::Adapter(adapter) => {

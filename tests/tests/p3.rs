@@ -660,11 +660,11 @@ fn the_0_2_clocks_behind_the_0_3_adapter_are_the_policys_even_when_the_app_has_n
     );
 }
 
-/// Denied standard streams at 0.3: reading or writing one stops the app with the denial
-/// component's line naming the stream and its key (the host would have taken or given the
-/// bytes), while the streams the policy leaves alone work.
+/// Denied standard streams at 0.3 are empty ones, as at 0.2 (the `stdio-p3` adapter's): the app
+/// reads no input although the host has some, what it writes to a denied stream reaches nothing,
+/// every future says `ok`, and the stream the policy leaves alone is the host's.
 #[test]
-fn denied_0_3_streams_stop_the_app() {
+fn denied_0_3_streams_are_empty_as_at_0_2() {
     let input = RunOptions {
         stdin: Some(b"from the host".to_vec()),
         ..RunOptions::default()
@@ -683,33 +683,47 @@ fn denied_0_3_streams_stop_the_app() {
     let outcome = run_ok(programs::P3, &["stderr", "seen"]);
     assert!(String::from_utf8_lossy(&outcome.stderr).contains("seen"));
 
-    let component = composed_with(r#"{"stdio": {"stdin": "deny", "stderr": "deny"}}"#);
-    let routes = interpose::inspect(&component).unwrap().routes;
-    for (import, route) in &routes {
-        if import.starts_with("wasi:cli/stdin@0.3.") || import.starts_with("wasi:cli/stderr@0.3.") {
-            assert_eq!(route, &Route::Denied, "{import}");
-        }
-    }
-    let outcome = run_ok(&component, &["stdout", "hello"]);
-    assert_eq!(
-        stdout_lines(&outcome),
-        ["hello", "p3 stdout-written true Ok(())"]
-    );
-    for (args, interface, key) in [
-        (&["stdin"][..], "wasi:cli/stdin", "stdio.stdin"),
-        (&["stderr", "leaked"], "wasi:cli/stderr", "stdio.stderr"),
+    for policy in [
+        r#"{"stdio": {"stdin": "deny", "stderr": "deny"}}"#,
+        // Left out under `default: deny`, with stdout granted.
+        r#"{"default": "deny", "stdio": {"stdout": "inherit"}}"#,
     ] {
-        let outcome = run_with(&component, args, input.clone());
-        let stderr = String::from_utf8_lossy(&outcome.stderr);
-        assert!(outcome.trap.is_some(), "{args:?}: no trap: {outcome:?}");
-        assert!(
-            stderr.contains(&format!(
-                "interpose: the policy denies `{interface}` (key `{key}`)"
-            )),
-            "{stderr}"
+        let component = composed_with(policy);
+        let routes = interpose::inspect(&component).unwrap().routes;
+        for (import, route) in &routes {
+            if import.starts_with("wasi:cli/stdin@0.3.")
+                || import.starts_with("wasi:cli/stderr@0.3.")
+            {
+                assert_eq!(
+                    route,
+                    &Route::Adapter("stdio-p3".into()),
+                    "{policy} {import}"
+                );
+            }
+        }
+        let outcome = run_ok(&component, &["stdout", "hello"]);
+        assert_eq!(
+            stdout_lines(&outcome),
+            ["hello", "p3 stdout-written true Ok(())"],
+            "{policy}"
         );
-        assert!(!stderr.contains("leaked"), "{stderr}");
-        assert!(stdout_lines(&outcome).is_empty(), "{outcome:?}");
+        let outcome = run_with(&component, &["stdin"], input.clone());
+        assert!(outcome.trap.is_none(), "{policy}: {outcome:?}");
+        assert_eq!(
+            lines(&outcome, "p3"),
+            ["stdin-read \"\"", "stdin-done Ok(())"],
+            "{policy}"
+        );
+        let outcome = run_ok(&component, &["stderr", "leaked"]);
+        assert!(
+            !String::from_utf8_lossy(&outcome.stderr).contains("leaked"),
+            "{policy}: {outcome:?}"
+        );
+        assert_eq!(
+            lines(&outcome, "p3"),
+            ["stderr-written true Ok(())"],
+            "{policy}"
+        );
     }
 }
 

@@ -99,12 +99,7 @@ pub const DENIABLE: &[Deniable] = &[
     row("wasi:random/insecure", V0_3_0, Answer::Trap, "random"),
     row("wasi:random/insecure-seed", V0_3_0, Answer::Trap, "random"),
     row("wasi:cli/exit", V0_3_0, Answer::Trap, "exit"),
-    // Denied standard streams as at 0.2: reading or writing stops the app (both functions take
-    // or return a stream and return a future, which a synchronous lift cannot make: no error
-    // through it), and there is no terminal.
-    row("wasi:cli/stdin", V0_3_0, Answer::Trap, "stdio.stdin"),
-    row("wasi:cli/stdout", V0_3_0, Answer::Trap, "stdio.stdout"),
-    row("wasi:cli/stderr", V0_3_0, Answer::Trap, "stdio.stderr"),
+    // Denied standard streams are `stdio-p3`'s empty ones, as at 0.2; there is no terminal.
     row(
         "wasi:cli/terminal-stdin",
         V0_3_0,
