@@ -367,14 +367,7 @@ fn header<'a>(received: &'a Received, name: &str) -> Vec<&'a str> {
 #[test]
 fn a_rule_sets_and_strips_headers_that_the_app_never_sees() {
     let (api, other) = (Server::start(), Server::start());
-    let json = format!(
-        r#"{{"http": {{"allow": [
-            {{"authority": "127.0.0.1:{}", "schemes": ["http"],
-              "set-headers": {{"Authorization": "Bearer injected"}}, "strip-headers": ["cookie"]}},
-            {{"authority": "127.0.0.1:{}"}}
-        ]}}}}"#,
-        api.port, other.port
-    );
+    let json = header_rules(&api, &other, ("Authorization", "Bearer injected"));
     let composition = Composer::new(policy(&json))
         .compose(programs::HTTP_CLIENT)
         .unwrap();
@@ -420,7 +413,7 @@ fn a_rule_sets_and_strips_headers_that_the_app_never_sees() {
 #[test]
 fn trailers_lose_the_names_a_rule_strips_or_sets() {
     let (api, other) = (Server::start(), Server::start());
-    let component = compose(programs::HTTP_CLIENT, &header_rules(&api, &other));
+    let component = compose(programs::HTTP_CLIENT, &header_rules(&api, &other, API_KEY));
     let trailers = "|+x-api-key=smuggled|+cookie=session=2|+x-sig=abc";
     for server in [&api, &other] {
         let url = server.url("/upload");
@@ -434,18 +427,22 @@ fn trailers_lose_the_names_a_rule_strips_or_sets() {
     assert_eq!(other.trailers(), [smuggled_trailers()]);
 }
 
-/// An allowlist of two rules: `api`'s sets `x-api-key` and strips `cookie`, `other`'s changes
-/// nothing. (Not `authorization`: HTTP/1.1 clients never send it as a trailer.)
-fn header_rules(api: &Server, other: &Server) -> String {
+/// An allowlist of two rules: `api`'s sets the header `set` (name, value) and strips `cookie`,
+/// `other`'s changes nothing.
+fn header_rules(api: &Server, other: &Server, (name, value): (&str, &str)) -> String {
     format!(
         r#"{{"http": {{"allow": [
             {{"authority": "127.0.0.1:{}", "schemes": ["http"],
-              "set-headers": {{"X-Api-Key": "injected"}}, "strip-headers": ["cookie"]}},
+              "set-headers": {{"{name}": "{value}"}}, "strip-headers": ["cookie"]}},
             {{"authority": "127.0.0.1:{}"}}
         ]}}}}"#,
         api.port, other.port
     )
 }
+
+/// The header the trailer tests' rule sets. (Not `authorization`: HTTP/1.1 clients never send it
+/// as a trailer, so it would be missing with or without the rule.)
+const API_KEY: (&str, &str) = ("X-Api-Key", "injected");
 
 fn fields(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter()
@@ -706,14 +703,7 @@ fn at_0_3_only_allowed_requests_leave_the_app() {
 #[test]
 fn at_0_3_a_rule_sets_and_strips_headers_and_the_body_is_moved_over() {
     let (api, other) = (Server::start(), Server::start());
-    let json = format!(
-        r#"{{"http": {{"allow": [
-            {{"authority": "127.0.0.1:{}", "schemes": ["http"],
-              "set-headers": {{"Authorization": "Bearer injected"}}, "strip-headers": ["cookie"]}},
-            {{"authority": "127.0.0.1:{}"}}
-        ]}}}}"#,
-        api.port, other.port
-    );
+    let json = header_rules(&api, &other, ("Authorization", "Bearer injected"));
     let composition = Composer::new(policy(&json))
         .compose(programs::P3_HTTP)
         .unwrap();
@@ -762,7 +752,7 @@ fn at_0_3_a_rule_sets_and_strips_headers_and_the_body_is_moved_over() {
 #[test]
 fn at_0_3_trailers_lose_the_names_a_rule_strips_or_sets() {
     let (api, other) = (Server::start(), Server::start());
-    let component = compose(programs::P3_HTTP, &header_rules(&api, &other));
+    let component = compose(programs::P3_HTTP, &header_rules(&api, &other, API_KEY));
     let trailers = ["+x-api-key=smuggled", "+cookie=session=2", "+x-sig=abc"];
     for server in [&api, &other] {
         let url = server.url("/upload");
@@ -834,7 +824,7 @@ fn at_0_3_an_imported_handler_is_refused_under_an_allowlist() {
 #[test]
 fn at_0_3_jco_sends_what_wasmtime_sends() {
     let (api, other) = (Server::start(), Server::start());
-    let component = compose(programs::P3_HTTP, &header_rules(&api, &other));
+    let component = compose(programs::P3_HTTP, &header_rules(&api, &other, API_KEY));
     let on_jco = |args: &[&str]| interpose_tests::jco::run_p3(&component, args, &[], &[]);
     let other_url = other.url("/v1");
     for args in [
