@@ -106,10 +106,10 @@ pub const SOCKETS_P3: Adapter = row(&interpose_adapters::SOCKETS_P3, &[], &[]);
 /// with the app's body stream moved over.
 pub const HTTP_P3: Adapter = row(&interpose_adapters::HTTP_P3, &[], &[]);
 
-/// `"null"` standard streams at WASI 0.3: an empty stdin, a stdout and stderr that discard what
-/// the app writes, each with a future that says `ok` (two components composed in one: see
-/// `crates/stdio-p3`). Nothing reaches the host, and the other streams stay where the policy
-/// sends them.
+/// `"null"` and `"deny"` standard streams at WASI 0.3: an empty stdin, a stdout and stderr that
+/// discard what the app writes, each with a future that says `ok` (two components composed in
+/// one: see `crates/stdio-p3`). Nothing reaches the host, and the other streams stay where the
+/// policy sends them.
 pub const STDIO_P3: Adapter = row(&interpose_adapters::STDIO_P3, &[], &[]);
 
 /// Standard streams when one is `"null"`: it provides the app's `wasi:io/streams` too.

@@ -306,8 +306,8 @@ fn plan_cases_exist() {
             vec!["wasi:clocks/timezone@0.3.2"],
             vec!["wasi:cli/run@0.3.2"],
         ),
-        // Denied standard streams at 0.3: rows of the denial component (reading or writing stops
-        // the app), and no terminal.
+        // Denied standard streams at 0.3: `stdio-p3`'s empty ones, as at 0.2, and no terminal (the
+        // denial component's rows).
         (
             "wasi-0-3-stdio-denied",
             r#"{"stdio": {"stdin": "deny", "stdout": "inherit", "stderr": "deny"}}"#,

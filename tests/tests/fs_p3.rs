@@ -292,7 +292,7 @@ fn a_0_3_listing_is_the_hosts_or_filtered_like_the_0_2_one() {
         ]
     );
     // An app that stops reading a filtered listing gets the host's answer, as unfiltered.
-    for dir_path in ["/data/sub", "/data/pub"] {
+    for dir_path in ["/data", "/data/sub", "/data/pub"] {
         assert_eq!(
             seen(&["list-first", dir_path]),
             observe(programs::P3, dir.path(), &["list-first", dir_path]),
@@ -320,6 +320,11 @@ fn a_large_filtered_0_3_listing_is_whole() {
     assert_eq!(
         observe(&component, dir.path(), &["list", "/data"]),
         [format!("p3 list ok {names}"), format!("p2 list ok {names}")]
+    );
+    // The app drops the listing after one entry, with hundreds the filter has yet to write.
+    assert_eq!(
+        observe(&component, dir.path(), &["list-first", "/data"]),
+        observe(programs::P3, dir.path(), &["list-first", "/data"])
     );
 }
 

@@ -193,9 +193,14 @@ fn read_chunked(stream: &mut TcpStream, mut read: Vec<u8>) -> (Vec<u8>, Vec<(Str
     };
     let (mut body, mut at) = (Vec::new(), 0);
     while let Some(size) = line(stream, &mut read, &mut at) {
-        let size = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16);
-        let Ok(size @ 1..) = size else { break };
-        if body.len() + size > 1 << 20 {
+        let Ok(size) = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16)
+        else {
+            return (body, Vec::new());
+        };
+        if size == 0 {
+            break;
+        }
+        if size > (1 << 20) - body.len() {
             return (body, Vec::new());
         }
         // The data and its `\r\n` (the data may hold `\r\n` itself).

@@ -690,16 +690,20 @@ fn denied_0_3_streams_are_empty_as_at_0_2() {
     ] {
         let component = composed_with(policy);
         let routes = interpose::inspect(&component).unwrap().routes;
-        for (import, route) in &routes {
-            if import.starts_with("wasi:cli/stdin@0.3.")
-                || import.starts_with("wasi:cli/stderr@0.3.")
-            {
-                assert_eq!(
-                    route,
-                    &Route::Adapter("stdio-p3".into()),
-                    "{policy} {import}"
-                );
-            }
+        let denied: Vec<_> = routes
+            .iter()
+            .filter(|(import, _)| {
+                import.starts_with("wasi:cli/stdin@0.3.")
+                    || import.starts_with("wasi:cli/stderr@0.3.")
+            })
+            .collect();
+        assert_eq!(denied.len(), 2, "{policy}: {routes:?}");
+        for (import, route) in denied {
+            assert_eq!(
+                route,
+                &Route::Adapter("stdio-p3".into()),
+                "{policy} {import}"
+            );
         }
         let outcome = run_ok(&component, &["stdout", "hello"]);
         assert_eq!(

@@ -6,7 +6,8 @@
 //!
 //! Zero cost where nothing is attenuated: file data never passes through the adapter. At 0.2
 //! `wasi:io/streams` is not exported, so `read-via-stream` hands the app the host's own stream;
-//! at 0.3 the `stream`s and `future`s of a file or a listing are the host's handles, handed on.
+//! at 0.3 the `stream`s and `future`s of a file or a listing are the host's handles, handed on
+//! (a listing the policy could hide an entry of is filtered: `crates/fs-listing`).
 //! Without path rules, paths go to the host untouched (the host already confines them to the
 //! preopens); with them, each path is walked here one component at a time through directory
 //! handles ([`walk`]), so the host acts on exactly the object that was checked.

@@ -1,5 +1,5 @@
-//! `"null"` standard streams at WASI 0.3: an empty stdin, and a stdout or stderr that takes what
-//! the app writes and discards it, each with a future that says `ok`.
+//! `"null"` and `"deny"` standard streams at WASI 0.3: an empty stdin, and a stdout or stderr
+//! that takes what the app writes and discards it, each with a future that says `ok`.
 //!
 //! 0.3's `read-via-stream` and `write-via-stream` are synchronous functions that return a
 //! future (and stdin a stream) of the callee's own. A synchronous export has no task in which to
