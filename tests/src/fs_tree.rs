@@ -211,3 +211,27 @@ fn walk(
         out.insert(name, description);
     }
 }
+
+/// A host process racing the app: swaps the symlink `lnk` in for the directory `x` and back
+/// (`x` to `spare`, `lnk` to `x`, `x` to `lnk`, `spare` to `x`), round after round, until `stop`
+/// is set, `max_rounds` rounds are done or `limit` has passed. Returns the rounds it made.
+pub fn swap_symlink_in(
+    (x, lnk, spare): (&Path, &Path, &Path),
+    stop: &std::sync::atomic::AtomicBool,
+    max_rounds: u64,
+    limit: Duration,
+) -> u64 {
+    let start = std::time::Instant::now();
+    let mut rounds = 0u64;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed)
+        && rounds < max_rounds
+        && start.elapsed() < limit
+    {
+        let _ = std::fs::rename(x, spare);
+        let _ = std::fs::rename(lnk, x);
+        let _ = std::fs::rename(x, lnk);
+        let _ = std::fs::rename(spare, x);
+        rounds += 1;
+    }
+    rounds
+}

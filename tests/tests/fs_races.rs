@@ -110,20 +110,11 @@ fn a_host_thread_swapping_in_a_symlink_cannot_redirect_a_read() {
     let stop = AtomicBool::new(false);
     let victim_ops = [format!("read-loop:sub/x/{KEY}:{ROUNDS}")];
     let (victim, rounds) = std::thread::scope(|s| {
+        // Far more rounds than the victim reads: the host swaps much faster than the app reads
+        // through its adapter, and must keep swapping for as long as it reads.
         let swapper = s.spawn(|| {
-            let start = Instant::now();
-            let mut rounds = 0u64;
-            // Far more rounds than the victim reads: the host swaps much faster than the app
-            // reads through its adapter, and must keep swapping for as long as it reads.
-            while !stop.load(Ordering::Relaxed) && rounds < 100 * ROUNDS && start.elapsed() < LIMIT
-            {
-                let _ = std::fs::rename(&x, &spare);
-                let _ = std::fs::rename(&lnk, &x);
-                let _ = std::fs::rename(&x, &lnk);
-                let _ = std::fs::rename(&spare, &x);
-                rounds += 1;
-            }
-            rounds
+            let paths = (x.as_path(), lnk.as_path(), spare.as_path());
+            fs_tree::swap_symlink_in(paths, &stop, 100 * ROUNDS, LIMIT)
         });
         let victim = probe.at(dir.path(), &victim_ops);
         stop.store(true, Ordering::Relaxed);

@@ -79,6 +79,38 @@ async fn write_all(file: &Descriptor, text: &str) -> Result<(), ErrorCode> {
     }
 }
 
+/// The names in `dir`'s 0.3 listing, sorted, once the listing ended well.
+async fn sorted_names(dir: &Descriptor) -> Result<Vec<String>, ErrorCode> {
+    let (entries, done) = dir.read_directory();
+    let mut names: Vec<String> = entries
+        .collect()
+        .await
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    done.await?;
+    names.sort();
+    Ok(names)
+}
+
+/// How many items `stream` holds, read `capacity` at a time and kept nowhere.
+async fn count<T: 'static>(
+    mut stream: wasip3::wit_bindgen::StreamReader<T>,
+    capacity: usize,
+) -> usize {
+    let mut total = 0;
+    let mut buffer = Vec::with_capacity(capacity);
+    loop {
+        let (status, read) = stream.read(buffer).await;
+        total += read.len();
+        if matches!(status, wasip3::wit_bindgen::StreamResult::Dropped) {
+            return total;
+        }
+        buffer = read;
+        buffer.clear();
+    }
+}
+
 fn kind(t: &DescriptorType) -> &'static str {
     match t {
         DescriptorType::Directory => "dir",
@@ -156,16 +188,7 @@ pub async fn run(command: &str, args: &[String]) -> bool {
         "list" => {
             let list = async {
                 let dir = open(arg(0), OpenFlags::DIRECTORY, DescriptorFlags::READ).await?;
-                let (entries, done) = dir.read_directory();
-                let mut names: Vec<String> = entries
-                    .collect()
-                    .await
-                    .into_iter()
-                    .map(|e| e.name)
-                    .collect();
-                done.await?;
-                names.sort();
-                Ok(names)
+                sorted_names(&dir).await
             };
             print("list", list.await, |names| format!(" {}", names.join(" ")));
             p2(
@@ -247,18 +270,8 @@ pub async fn run(command: &str, args: &[String]) -> bool {
         "read-bytes" => {
             let read = async {
                 let file = open(arg(0), OpenFlags::empty(), DescriptorFlags::READ).await?;
-                let (mut data, done) = file.read_via_stream(0);
-                let mut total = 0u64;
-                let mut buffer = Vec::with_capacity(64 * 1024);
-                loop {
-                    let (status, chunk) = data.read(buffer).await;
-                    total += chunk.len() as u64;
-                    if matches!(status, wasip3::wit_bindgen::StreamResult::Dropped) {
-                        break;
-                    }
-                    buffer = chunk;
-                    buffer.clear();
-                }
+                let (data, done) = file.read_via_stream(0);
+                let total = count(data, 64 * 1024).await;
                 done.await?;
                 Ok(total)
             };
@@ -288,20 +301,10 @@ pub async fn run(command: &str, args: &[String]) -> bool {
         "list-count" => {
             let count = async {
                 let dir = open(arg(0), OpenFlags::DIRECTORY, DescriptorFlags::READ).await?;
-                let (mut entries, done) = dir.read_directory();
-                let mut count = 0;
-                let mut buffer = Vec::with_capacity(256);
-                loop {
-                    let (status, read) = entries.read(buffer).await;
-                    count += read.len();
-                    if matches!(status, wasip3::wit_bindgen::StreamResult::Dropped) {
-                        break;
-                    }
-                    buffer = read;
-                    buffer.clear();
-                }
+                let (entries, done) = dir.read_directory();
+                let entries = count(entries, 256).await;
                 done.await?;
-                Ok(count)
+                Ok(entries)
             };
             print("list-count", count.await, |n| format!(" {n}"));
         }
@@ -441,19 +444,7 @@ async fn at(dir: &str, op: &str, a: &str, b: &str) {
                 )
                 .await
             };
-            let list = async {
-                let target = target?;
-                let (entries, done) = target.read_directory();
-                let mut names: Vec<String> = entries
-                    .collect()
-                    .await
-                    .into_iter()
-                    .map(|e| e.name)
-                    .collect();
-                done.await?;
-                names.sort();
-                Ok(names)
-            };
+            let list = async { sorted_names(&target?).await };
             print("at-list", list.await, |names| {
                 format!(" {}", names.join(" "))
             });
