@@ -772,3 +772,39 @@ fn denials_answer_alike_on_jco() {
     assert_eq!(lines(&output.stdout), lines(&wasmtime.stdout));
     assert!(lines(&output.stdout).contains(&"arg a".to_owned()));
 }
+
+/// An app importing interpose's own interfaces by name (the baked policy, which can hold
+/// credentials a rule injects; the listing filter; the null-stream sink) is never given the
+/// composition's: under a lenient policy the import stays the output's, for the host to answer
+/// (which has none), and a strict policy refuses it.
+#[test]
+fn an_app_cannot_reach_interposes_own_interfaces() {
+    let lenient = r#"{"fs": {"deny": ["**/secret*"]}, "env": {"allow": ["A"]}}"#;
+    let strict = r#"{"default": "deny", "env": {"allow": ["A"]}}"#;
+    for import in [
+        "interpose:policy/source@0.1.0",
+        "interpose:adapters-p3/filtered-listing@0.1.0",
+        "interpose:adapters-p3/null-streams@0.1.0",
+    ] {
+        let app = interpose_tests::component_importing(&[
+            (import, "len", "(func (result u32))"),
+            (
+                "wasi:cli/environment@0.2.0",
+                "get-environment",
+                "(func (result (list (tuple string string))))",
+            ),
+        ]);
+        let composed = Composer::new(interpose_tests::policy(lenient))
+            .compose(&app)
+            .unwrap();
+        let plugged: Vec<String> = composed.plugged().into_iter().map(|(a, _)| a).collect();
+        assert_eq!(plugged, ["env"], "{import}");
+        let imports = interpose_tests::unversioned_imports(&composed.component);
+        let name = import.split('@').next().unwrap();
+        assert!(imports.iter().any(|i| i == name), "{import}: {imports:?}");
+        let refused = Composer::new(interpose_tests::policy(strict))
+            .compose(&app)
+            .unwrap_err();
+        assert!(refused.to_string().contains(import), "{refused}");
+    }
+}
